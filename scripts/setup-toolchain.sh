@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Makes the Pulumi toolchain available without internet, idempotently:
+#  - uses a `pulumi` already on PATH (installed the normal way), else builds the
+#    pinned CLI and the Node.js language host once from the Go module proxy into
+#    a cache outside the repository and reuses it;
+#  - provides pulumi-resource-pulumi-nodejs (dynamic providers);
+#  - compiles the project's own command plugin and puts it on PATH, unless the
+#    official command plugin v1.2.1 is installed;
+#  - writes .toolchain/env (source it) and .toolchain/bin (the Automation API's root).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${PULUMI_LVS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-lvs}
+toolchain="$repo/.toolchain"
+bin="$toolchain/bin"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+module_version() { # module version from a wrapper go.mod
+    grep -oP "^\s*(require\s+)?\Q$2\E\s+\Kv\S+" "$repo/toolchain/$1/go.mod" | head -n1
+}
+cli_version=$(module_version pulumi-cli github.com/pulumi/pulumi/pkg/v3)
+host_version=$(module_version pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3)
+command_plugin_version=$(node -p "require('$repo/node_modules/@pulumi/command/package.json').version" 2>/dev/null || echo 1.2.1)
+
+need_go() {
+    command -v go >/dev/null || {
+        say "Go (1.24 or newer) is needed to build the Pulumi CLI offline."
+        say "With internet, install Pulumi instead: curl -fsSL https://get.pulumi.com | sh"
+        exit 1
+    }
+}
+
+# go_build WRAPPER OUT PACKAGE [FLAGS...]: builds once into the cache (atomically).
+go_build() {
+    local wrapper=$1 out=$2 package=$3
+    shift 3
+    [ -x "$out" ] && return 0
+    need_go
+    say "building $(basename "$out") from the Go module proxy (once; the CLI takes ~8 min on 2 cores)..."
+    mkdir -p "$(dirname "$out")"
+    local tmp="$out.tmp.$$"
+    (cd "$repo/toolchain/$wrapper" && CGO_ENABLED=0 go build -buildvcs=false -trimpath "$@" -o "$tmp" "$package")
+    mv -f "$tmp" "$out"
+}
+
+own_pulumi() { # a pulumi on PATH that is not this project's own link
+    local p
+    p=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd:) command -v pulumi || true)
+    if [ -n "$p" ]; then readlink -f "$p"; fi
+}
+
+mkdir -p "$bin"
+installed=$(own_pulumi)
+if [ -n "$installed" ] && [[ "$installed" != "$cache"/* ]]; then
+    say "using the Pulumi CLI on PATH: $installed ($("$installed" version))"
+    cli="$installed"
+    host="$(dirname "$installed")/pulumi-language-nodejs"
+else
+    cli="$cache/pulumi-$cli_version/pulumi"
+    go_build pulumi-cli "$cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi -tags osusergo,grpcnotrace \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
+    host=""
+fi
+if [ -z "$host" ] || [ ! -x "$host" ]; then
+    # Beside the CLI the engine treats it as bundled and does not warn about
+    # an ambient plugin on every run.
+    host="$(dirname "$cli")/pulumi-language-nodejs"
+    [ -w "$(dirname "$cli")" ] || host="$cache/pulumi-language-nodejs-$host_version/pulumi-language-nodejs"
+    go_build pulumi-language-nodejs "$host" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs -ldflags "-s -w"
+fi
+ln -sfn "$cli" "$bin/pulumi"
+ln -sfn "$host" "$bin/pulumi-language-nodejs"
+ln -sfn "$repo/toolchain/bin/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
+
+# The command plugin: the official one when installed, else the project's own.
+pulumi_home=${PULUMI_HOME:-$HOME/.pulumi}
+official_plugin="$pulumi_home/plugins/resource-command-v$command_plugin_version"
+if [ -d "$official_plugin" ] && [ "${PULUMI_LVS_COMMAND_PLUGIN:-auto}" != project ]; then
+    say "using the official command plugin in $official_plugin"
+    rm -f "$bin/pulumi-resource-command"
+    offline=false
+else
+    plugin="$repo/plugins/command"
+    if [ ! -f "$plugin/dist/main.js" ] || [ -n "$(find "$plugin/src" "$plugin/tsconfig.json" -newer "$plugin/dist/main.js" -print -quit)" ]; then
+        say "compiling the project's command plugin (plugins/command)"
+        (cd "$repo" && node_modules/.bin/tsc -p plugins/command/tsconfig.json)
+        touch "$plugin/dist/main.js"
+    fi
+    ln -sfn "$plugin/bin/pulumi-resource-command" "$bin/pulumi-resource-command"
+    offline=true
+fi
+
+mkdir -p "$repo/.pulumi-state"
+cat > "$toolchain/env" <<ENV
+# Written by scripts/setup-toolchain.sh. \`source .toolchain/env\` to use the
+# project's Pulumi toolchain: its CLI, plugins and a local state backend.
+export PATH="$bin:\$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=$offline
+export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$repo/.pulumi-state}"
+if [ -z "\${PULUMI_CONFIG_PASSPHRASE:-}\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    [ -s "$repo/.pulumi-state/passphrase" ] || (umask 077 && head -c 24 /dev/urandom | base64 > "$repo/.pulumi-state/passphrase")
+    export PULUMI_CONFIG_PASSPHRASE_FILE="$repo/.pulumi-state/passphrase"
+fi
+ENV
+say "toolchain ready: $("$bin/pulumi" version), language host $(basename "$(dirname "$host")"), command plugin $([ "$offline" = true ] && echo "project (offline)" || echo official)"
+say "use it with: source .toolchain/env"
