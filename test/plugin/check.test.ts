@@ -33,7 +33,7 @@ describe("check", () => {
         ["unknown logging mode", { connection: { host: "h" }, logging: "all" }, "logging", "logging must be one of stdout, stderr, stdoutAndStderr, none"],
         ["environment not strings", { connection: { host: "h" }, environment: { A: 1 } }, "environment", "environment must be a map of strings"],
     ])("rejects %s", (_name, news, property, reason) => {
-        expect(checkInputs("remote", news as Record<string, unknown>).failures).toEqual([{ property, reason }]);
+        expect(checkInputs("remote", news as Record<string, unknown>).failures ?? []).toEqual([{ property, reason }]);
     });
 
     it("accepts unknown values during preview", () => {
@@ -43,6 +43,6 @@ describe("check", () => {
     });
 
     it("refuses local asset collection, which this plugin does not implement", () => {
-        expect(checkInputs("local", { create: "true", assetPaths: ["*.txt"] }).failures[0]?.property).toBe("assetPaths");
+        expect(checkInputs("local", { create: "true", assetPaths: ["*.txt"] }).failures?.[0]?.property).toBe("assetPaths");
     });
 });

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds the lab's VM image into OUTDIR (atomically): Debian bookworm with
+# systemd, openssh-server, ipvsadm and lighttpd (minbase debootstrap), and
+# Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
+# kernel lacks) with a small gzip initramfs. Produces:
+#   vmlinux   the uncompressed kernel (QEMU boots it via PVH: no slow XZ under TCG)
+#   initrd    Debian's initramfs (virtio_pci, virtio_blk, ext4)
+#   base.img  the root filesystem (ext4), shared read-only by all VMs via qcow2 overlays
+# Usage: lab/build-image.sh OUTDIR        (needs root: debootstrap, chroot, mount)
+set -euo pipefail
+out=${1:?usage: build-image.sh OUTDIR}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+packages=systemd-sysv,udev,openssh-server,ipvsadm,iproute2,kmod,procps,lighttpd,curl
+step() { printf '[lab image] %s\n' "$*" >&2; }
+
+work=$(mktemp -d "${out%/}.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+rootfs="$work/rootfs"
+
+# Everything that mounts runs in a private mount namespace: nothing stays mounted, even after a crash.
+export rootfs here mirror suite packages
+unshare --mount --propagation private bash -euo pipefail -c '
+step() { printf "[lab image] %s\n" "$*" >&2; }
+in_root() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+
+step "debootstrap $suite (minbase + $packages), about 2 minutes"
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" > "$rootfs.debootstrap.log" 2>&1 ||
+    { tail -n 30 "$rootfs.debootstrap.log" >&2; exit 1; }
+
+mount -t proc proc "$rootfs/proc"
+mount --bind /dev "$rootfs/dev"
+mount -t sysfs sys "$rootfs/sys"
+# No service starts inside the chroot.
+printf "#!/bin/sh\nexit 101\n" > "$rootfs/usr/sbin/policy-rc.d"
+chmod 755 "$rootfs/usr/sbin/policy-rc.d"
+
+step "Debian kernel with a small gzip initramfs"
+mkdir -p "$rootfs/etc/initramfs-tools/conf.d"
+printf "MODULES=list\nCOMPRESS=gzip\n" > "$rootfs/etc/initramfs-tools/conf.d/lab.conf"
+printf "virtio_pci\nvirtio_blk\next4\n" >> "$rootfs/etc/initramfs-tools/modules"
+in_root apt-get install -y -q --no-install-recommends linux-image-amd64 > "$rootfs.kernel.log" 2>&1 ||
+    { tail -n 30 "$rootfs.kernel.log" >&2; exit 1; }
+
+step "configuring systemd, ssh and the lab identity unit"
+install -m 755 "$here/image/lab-init" "$rootfs/usr/local/sbin/lab-init"
+install -m 644 "$here/image/lab-init.service" "$rootfs/etc/systemd/system/lab-init.service"
+install -D -m 644 "$here/image/networkd-lab.conf" "$rootfs/etc/systemd/networkd.conf.d/lab.conf"
+install -m 644 "$here/image/modprobe-lab.conf" "$rootfs/etc/modprobe.d/lab.conf"
+printf "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n" > "$rootfs/etc/ssh/sshd_config.d/lab.conf"
+printf "/dev/vda / ext4 rw,noatime 0 1\n" > "$rootfs/etc/fstab"
+: > "$rootfs/etc/machine-id"
+in_root systemctl enable --quiet lab-init.service systemd-networkd.service
+in_root systemctl set-default --quiet multi-user.target
+# Hosts start as the tutorial finds them: httpd installed but not serving (the RealServer enables it).
+in_root systemctl disable --quiet lighttpd.service
+in_root systemctl mask --quiet serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service \
+    systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer
+rm -f "$rootfs/usr/sbin/policy-rc.d"
+
+step "trimming (drivers a VM never loads, docs, apt caches)"
+kver=$(ls "$rootfs/lib/modules")
+for d in sound drivers/gpu drivers/media drivers/net/wireless drivers/infiniband drivers/staging drivers/isdn \
+    drivers/bluetooth net/bluetooth net/wireless net/mac80211; do rm -rf "$rootfs/lib/modules/$kver/kernel/$d"; done
+in_root depmod -a "$kver"
+in_root apt-get clean
+rm -rf "$rootfs/var/lib/apt/lists/"* "$rootfs/usr/share/doc" "$rootfs/usr/share/man" "$rootfs/usr/share/locale"
+cp "$rootfs/boot/vmlinuz-$kver" "$rootfs.vmlinuz"
+cp "$rootfs/boot/initrd.img-$kver" "$rootfs.initrd"
+umount "$rootfs/sys" "$rootfs/dev" "$rootfs/proc"
+'
+
+step "extracting the uncompressed kernel"
+# (bytes, not UTF-8: LC_ALL=C; awk reads every match, since `head` would close the pipe early and fail under pipefail)
+offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$rootfs.vmlinuz" | awk -F: 'NR == 1 { print $1 }')
+[ -n "$offset" ] || { step "no XZ stream in the kernel image"; exit 1; }
+# xz complains about the data after the stream; the kernel itself is complete.
+tail -c +$((offset + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/null || true
+[ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] || { step "extracted kernel is not an ELF file"; exit 1; }
+mv "$rootfs.initrd" "$work/initrd"
+
+step "root filesystem image"
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/base.img" 2G
+rm -rf "$rootfs" "$rootfs".*
+rm -rf "$out"
+mkdir -p "$(dirname "$out")"
+mv "$work" "$out"
+trap - EXIT
+step "image ready in $out ($(du -sh "$out" | cut -f1))"
