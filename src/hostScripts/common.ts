@@ -86,14 +86,20 @@ export function networkUnit(description: string, devices: string[], start: strin
     );
 }
 
-/** Shell that writes, enables and starts a network unit. */
+/**
+ * Shell that writes, enables and starts a network unit. The unit restarts
+ * (re-applying its `ip` commands) only when its text changed, so re-running
+ * a step does not blip the addresses.
+ */
 export function installUnit(unitName: string, unit: string): string {
+    const path = `/etc/systemd/system/${unitName}`;
     return lines(
-        `cat > /etc/systemd/system/${unitName} <<'UNIT'`,
+        `cat > ${path}.new <<'UNIT'`,
         unit.trimEnd(),
         "UNIT",
-        "systemctl daemon-reload",
-        `systemctl enable --now --quiet ${unitName}`,
+        `if cmp -s ${path}.new ${path}; then rm -f ${path}.new; action=start; else mv ${path}.new ${path}; systemctl daemon-reload; action=restart; fi`,
+        `systemctl enable --quiet ${unitName}`,
+        `systemctl "$action" ${unitName}`,
     ).trimEnd();
 }
 

@@ -87,7 +87,8 @@ export const IPVSADM_DEFAULTS = "/etc/default/ipvsadm";
  * IPVS proxier: read the live table, then add what is missing, edit what
  * differs and remove what is no longer wanted. A scheduler or weight change
  * is an `-E`/`-e` in place; the table is never flushed. The rules are then
- * saved for boot, and the applied service is printed (the `ipvsTable` output).
+ * saved and restored at boot by Debian's ipvsadm service, and the applied
+ * service is printed (the `ipvsTable` output).
  */
 export function virtualServiceStep(
     director: Pick<DirectorSpec, "name" | "vip">,
@@ -117,31 +118,53 @@ export function virtualServiceStep(
             `    case " ${wanted.join(" ")} " in *" $rip "*) ;; *) ipvsadm -d -t "$svc" -r "$rip" ;; esac`,
             "done",
             saveRules(),
+            restoreAtBoot(),
             'ipvsadm -L -n -t "$svc"',
         ),
         delete: lines(
             preamble(director.name),
             `svc=${svc}`,
             'if ipvsadm -L -n -t "$svc" >/dev/null 2>&1; then ipvsadm -D -t "$svc"; fi',
+            'mkdir -p "$state"',
             saveRules(),
-            // The last service gone: give back boot-time restore as it was found.
-            'if [ -z "$(ipvsadm-save -n)" ]; then',
-            `    if [ -e "$state/ipvsadm-auto.orig" ]; then sed -i "s/^AUTO=.*/AUTO=$(cat "$state/ipvsadm-auto.orig")/" ${IPVSADM_DEFAULTS}; rm -f "$state/ipvsadm-auto.orig"; fi`,
-            `    if [ -e "$state/ipvsadm-rules.created" ]; then rm -f ${RULES_FILE} "$state/ipvsadm-rules.created"; fi`,
-            "fi",
+            // The last service gone: boot-time restore goes back to how it was found.
+            undoRestoreAtBoot(),
             CLEAN_STATE,
         ),
     };
 }
 
-/** Saves the live table where the ipvsadm service restores it from, with restore at boot turned on. */
+/** Saves the live table where the ipvsadm service restores it from, noting whether the file is ours. */
 function saveRules(): string {
     return lines(
-        `[ -e ${RULES_FILE} ] || [ ! -d "$state" ] || touch "$state/ipvsadm-rules.created"`,
+        `[ -e ${RULES_FILE} ] || touch "$state/ipvsadm-rules.created"`,
         `ipvsadm-save -n > ${RULES_FILE}.new && mv ${RULES_FILE}.new ${RULES_FILE}`,
-        `if [ -f ${IPVSADM_DEFAULTS} ] && [ -d "$state" ]; then`,
+    ).trimEnd();
+}
+
+/**
+ * Turns on Debian's restore at boot (AUTO="true", the ipvsadm service
+ * enabled), recording both original settings first.
+ */
+function restoreAtBoot(): string {
+    return lines(
+        `if [ -f ${IPVSADM_DEFAULTS} ]; then`,
         `    [ -e "$state/ipvsadm-auto.orig" ] || sed -n 's/^AUTO=//p' ${IPVSADM_DEFAULTS} > "$state/ipvsadm-auto.orig"`,
         `    if grep -q '^AUTO=' ${IPVSADM_DEFAULTS}; then sed -i 's/^AUTO=.*/AUTO="true"/' ${IPVSADM_DEFAULTS}; else echo 'AUTO="true"' >> ${IPVSADM_DEFAULTS}; fi`,
+        "fi",
+        `[ -e "$state/ipvsadm-service.orig" ] || { systemctl is-enabled --quiet ipvsadm 2>/dev/null && echo enabled || echo disabled; } > "$state/ipvsadm-service.orig"`,
+        "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable --quiet ipvsadm 2>/dev/null",
+    ).trimEnd();
+}
+
+/** The undo of restoreAtBoot, once the table holds no service any more. */
+function undoRestoreAtBoot(): string {
+    return lines(
+        'if [ -z "$(ipvsadm-save -n)" ]; then',
+        `    if [ -e "$state/ipvsadm-auto.orig" ]; then sed -i "s/^AUTO=.*/AUTO=$(cat "$state/ipvsadm-auto.orig")/" ${IPVSADM_DEFAULTS}; fi`,
+        `    if [ "$(cat "$state/ipvsadm-service.orig" 2>/dev/null)" = disabled ]; then systemctl disable --quiet ipvsadm 2>/dev/null || true; fi`,
+        `    if [ -e "$state/ipvsadm-rules.created" ]; then rm -f ${RULES_FILE}; fi`,
+        '    rm -f "$state/ipvsadm-auto.orig" "$state/ipvsadm-service.orig" "$state/ipvsadm-rules.created"',
         "fi",
     ).trimEnd();
 }

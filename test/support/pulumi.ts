@@ -2,7 +2,7 @@
 // project's toolchain (.toolchain, written by scripts/setup-toolchain.sh), a
 // local file backend in a temp dir, and a temp copy of the program so the
 // engine's writes (the stack's encryption salt) never touch the checkout.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -26,9 +26,14 @@ export async function projectCopy(): Promise<Project> {
     const dir = path.join(base, "project");
     const stateDir = path.join(base, "state");
     for (const entry of PROGRAM) cpSync(path.join(repo, entry), path.join(dir, entry), { recursive: true });
+    // A salt written by someone's own `pulumi stack init` belongs to their passphrase, not the tests'.
+    for (const file of readdirSync(path.join(dir, "stacks"))) {
+        const settings = path.join(dir, "stacks", file);
+        writeFileSync(settings, readFileSync(settings, "utf8").replace(/^encryptionsalt:.*\n/m, ""));
+    }
     symlinkSync(path.join(repo, "node_modules"), path.join(dir, "node_modules"));
-    // The lab's key (stacks name it relative to the project) is read in place.
-    symlinkSync(path.join(repo, ".lab"), path.join(dir, ".lab"));
+    // The labs' keys (stacks name them relative to the project) are read in place.
+    for (const lab of [".lab", ".lab-ci"]) symlinkSync(path.join(repo, lab), path.join(dir, lab));
     const pulumiCommand = await PulumiCommand.get({ root });
     const envVars = {
         PULUMI_BACKEND_URL: `file://${stateDir}`,

@@ -43,6 +43,15 @@ describe("host scripts", () => {
         expect(create.trimEnd().split("\n").pop()).toBe('ipvsadm -L -n -t "$svc"');
     });
 
+    it("the rules are restored at boot: AUTO=\"true\" and the ipvsadm service enabled, originals recorded and given back", () => {
+        const step = director.virtualServiceStep(spec.director, spec.virtualService, spec.realServers);
+        expect(step.create).toContain(`sed -i 's/^AUTO=.*/AUTO="true"/' /etc/default/ipvsadm`);
+        expect(step.create).toContain("systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable --quiet ipvsadm 2>/dev/null");
+        expect(step.delete).toContain('sed -i "s/^AUTO=.*/AUTO=$(cat "$state/ipvsadm-auto.orig")/" /etc/default/ipvsadm');
+        expect(step.delete).toContain('if [ "$(cat "$state/ipvsadm-service.orig" 2>/dev/null)" = disabled ]; then systemctl disable --quiet ipvsadm');
+        expect(step.delete).not.toContain('AUTO="true"');
+    });
+
     it("deleting the virtual service removes only that service", () => {
         const { delete: del } = director.virtualServiceStep(spec.director, spec.virtualService, spec.realServers);
         expect(del).toContain('if ipvsadm -L -n -t "$svc" >/dev/null 2>&1; then ipvsadm -D -t "$svc"; fi');
@@ -56,7 +65,7 @@ describe("host scripts", () => {
             "ExecStart=/sbin/ip address replace 192.168.2.1/24 dev eth2",
             "ExecStop=-/sbin/ip address del 192.168.145.100/24 dev eth1",
             "ExecStop=-/sbin/ip address del 192.168.2.1/24 dev eth2",
-            "systemctl enable --now --quiet pulumi-lvs-director-addresses.service",
+            "systemctl enable --quiet pulumi-lvs-director-addresses.service",
         ]) expect(create).toContain(line + "\n");
     });
 

@@ -10,6 +10,8 @@ export type EngineLog = (urn: string, message: string, severity?: "info" | "warn
 export function engineLog(engineAddress: string | undefined): EngineLog {
     if (!engineAddress) return () => undefined;
     const client = new engrpc.EngineClient(engineAddress, grpc.credentials.createInsecure());
+    // One call at a time: concurrent unary calls may arrive out of order, and lines must not.
+    let previous = Promise.resolve();
     return (urn, message, severity = "info") => {
         const req = new engproto.LogRequest();
         req.setSeverity(severity === "info" ? engproto.LogSeverity.INFO : engproto.LogSeverity.WARNING);
@@ -17,6 +19,6 @@ export function engineLog(engineAddress: string | undefined): EngineLog {
         req.setUrn(urn);
         // Ephemeral, like the official provider's status lines: shown while running, not kept in the summary.
         req.setEphemeral(severity === "info");
-        client.log(req, () => undefined);
+        previous = previous.then(() => new Promise<void>((resolve) => client.log(req, () => resolve())));
     };
 }

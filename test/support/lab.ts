@@ -1,0 +1,51 @@
+// Driving a lab instance of the tests' own (lab/lab with its own namespace,
+// state directory and SSH ports, as stacks/Pulumi.ci.yaml expects).
+import { execFileSync, spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { repo } from "./pulumi";
+
+export const CI_LAB_ENV = {
+    PULUMI_LVS_LAB_NETNS: "pulumi-lvs-ci",
+    PULUMI_LVS_LAB_DIR: path.join(repo, ".lab-ci"),
+    PULUMI_LVS_LAB_SSH_PORT_BASE: "2320",
+};
+
+/** Runs `lab/lab ARGS...` for the CI lab; returns stdout, throws with stderr on failure. */
+export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
+    const result = spawnSync("bash", [path.join(repo, "lab/lab"), ...args], {
+        env: { ...process.env, ...CI_LAB_ENV },
+        encoding: "utf8",
+        timeout: timeoutMs,
+        stdio: ["ignore", "pipe", echo ? "inherit" : "pipe"],
+    });
+    if (result.status !== 0) {
+        throw new Error(`lab ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr ?? ""}${result.stdout}`);
+    }
+    return result.stdout;
+}
+
+/** A shell command on a lab VM, as root. */
+export function onVm(vm: string, script: string, timeoutMs = 120_000): string {
+    return lab(["ssh", vm, script], timeoutMs);
+}
+
+/** Reboots a VM and waits (bounded) until it is back: a new kernel boot ID, answering SSH. */
+export function rebootAndWait(vm: string, timeoutMs = 15 * 60_000): void {
+    const bootId = () => onVm(vm, "cat /proc/sys/kernel/random/boot_id", 30_000).trim();
+    const before = bootId();
+    try {
+        onVm(vm, "systemctl reboot", 30_000);
+    } catch {
+        // The connection may drop while the VM goes down.
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            if (bootId() !== before) return;
+        } catch {
+            // Still down or booting.
+        }
+        execFileSync("sleep", ["3"]);
+    }
+    throw new Error(`${vm} did not come back from a reboot within ${timeoutMs / 1000} s`);
+}
