@@ -3,7 +3,8 @@
 // real HTTP requests from the client VM through the VIP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { lab, onVm, rebootAndWait } from "../support/lab";
+import { readFileSync } from "node:fs";
+import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids, rebootAndWait } from "../support/lab";
 import { Project, projectCopy } from "../support/pulumi";
 
 const VIP = "192.168.145.100";
@@ -80,6 +81,13 @@ afterAll(() => {
 });
 
 describe("the tutorial on the local lab, end to end", () => {
+    it("lab up is idempotent: a second up finds the lab running and starts nothing", () => {
+        const pids = qemuPids();
+        expect(Object.keys(pids).sort()).toEqual(["client", "director", "rs1", "rs2"]);
+        lab(["up"]);
+        expect(qemuPids()).toEqual(pids);
+    });
+
     it("pulumi up converges the cluster, and round robin alternates strictly between the two pages", async () => {
         const result = await stack.up({ onOutput: log });
         expect(result.summary.result).toBe("succeeded");
@@ -153,5 +161,17 @@ describe("the tutorial on the local lab, end to end", () => {
             expect(onVm(rs, "curl -s --max-time 5 http://127.0.0.1/ || echo nothing-served").trim()).toBe("nothing-served");
         }
         for (const host of HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+    });
+
+    it("lab down cleans up after a crash and leaves nothing behind, twice over", () => {
+        // A crash: a VM and an SSH forwarder die without the lab knowing.
+        const director = qemuPids().director!;
+        const forwarder = Number(readFileSync(`${CI_LAB_ENV.PULUMI_LVS_LAB_DIR}/run/rs1.forward-root.pid`, "utf8"));
+        process.kill(director, "SIGKILL");
+        process.kill(forwarder, "SIGKILL");
+        lab(["down"]);
+        expect(labLeftovers()).toEqual([]);
+        lab(["down"]);
+        expect(labLeftovers()).toEqual([]);
     });
 });

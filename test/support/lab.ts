@@ -1,6 +1,7 @@
 // Driving a lab instance of the tests' own (lab/lab with its own namespace,
 // state directory and SSH ports, as stacks/Pulumi.ci.yaml expects).
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repo } from "./pulumi";
 
@@ -48,4 +49,28 @@ export function rebootAndWait(vm: string, timeoutMs = 15 * 60_000): void {
         execFileSync("sleep", ["3"]);
     }
     throw new Error(`${vm} did not come back from a reboot within ${timeoutMs / 1000} s`);
+}
+
+/** PIDs of the CI lab's qemu processes, by VM, from the lab's own pid files. */
+export function qemuPids(): Record<string, number> {
+    const vms = path.join(CI_LAB_ENV.PULUMI_LVS_LAB_DIR, "vms");
+    if (!existsSync(vms)) return {};
+    return Object.fromEntries(readdirSync(vms).map((vm) => [vm, Number(readFileSync(path.join(vms, vm, "qemu.pid"), "utf8"))]));
+}
+
+/** What of the CI lab still exists on this machine: its namespace, and any process running from its directory. */
+export function labLeftovers(): string[] {
+    const left: string[] = [];
+    if (execFileSync("ip", ["netns", "list"]).toString().split("\n").some((l) => l.split(" ")[0] === CI_LAB_ENV.PULUMI_LVS_LAB_NETNS)) {
+        left.push(`network namespace ${CI_LAB_ENV.PULUMI_LVS_LAB_NETNS}`);
+    }
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+        try {
+            const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+            if (cmdline.includes(CI_LAB_ENV.PULUMI_LVS_LAB_DIR + "/")) left.push(`process ${pid}: ${cmdline.slice(0, 100)}`);
+        } catch {
+            // gone meanwhile
+        }
+    }
+    return left;
 }
