@@ -48,6 +48,7 @@ own_pulumi() { # a pulumi on PATH that is not this project's own link
     if [ -n "$p" ]; then readlink -f "$p"; fi
 }
 
+[ -x "$repo/node_modules/.bin/tsc" ] || { say "npm packages are missing: run npm ci --ignore-scripts first (npm test and npm run demo do it all)"; exit 1; }
 mkdir -p "$bin"
 installed=$(own_pulumi)
 if [ -n "$installed" ] && [[ "$installed" != "$cache"/* ]]; then

@@ -180,7 +180,7 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
         } else if (ssh.privateKeyFile) {
             const file = path.resolve(env.projectDir, ssh.privateKeyFile);
             if (env.fileExists(file)) sshKey = { kind: "file", path: file };
-            else problems.push(`lvs:ssh.privateKeyFile: SSH key ${file} not found: for the lab stacks run \`npm run lab -- up\` first, otherwise point it at your key`);
+            else problems.push(`lvs:ssh.privateKeyFile: SSH key ${file} not found: for the lab stacks run \`npm run lab -- up\` (or only \`npm run lab -- key\` to preview), otherwise point it at your key`);
         } else {
             problems.push("lvs:sshPrivateKey: missing SSH key: `pulumi config set --secret lvs:sshPrivateKey < ~/.ssh/id_ed25519`, or set lvs:ssh.privateKeyFile");
         }

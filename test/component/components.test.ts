@@ -114,6 +114,15 @@ describe("Director and RealServer on their own", () => {
         }
     });
 
+    it("refuse a real server whose gateway or address is not an address", async () => {
+        const { RealServer } = await import("../../components");
+        expect(() => new RealServer("web8", {
+            connection: { host: "h", privateKey: "K" },
+            address: { interface: "ens18", address: "10.20.0.300", prefixLength: 24 },
+            gateway: "10.20.0.1; reboot",
+        })).toThrow('RealServer web8: invalid arguments: address.address "10.20.0.300" is not an IPv4 address; gateway "10.20.0.1; reboot" is not an IPv4 address');
+    });
+
     it("refuse arguments that would reach a shell unchecked", async () => {
         const { Director } = await import("../../components");
         const vip = { interface: "eth1", address: "192.168.145.100", prefixLength: 24 };

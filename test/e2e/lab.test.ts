@@ -66,6 +66,8 @@ async function tableCommandId(): Promise<string> {
 }
 
 beforeAll(async () => {
+    // Fresh VMs every run: a lab left over from a crashed run may hold a configured cluster.
+    lab(["down"], 120_000, true);
     lab(["up"], 40 * 60_000, true);
     for (const host of HOSTS) before[host] = onVm(host, FINGERPRINT);
     project = await projectCopy();

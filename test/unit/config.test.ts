@@ -75,7 +75,7 @@ describe("parseClusterConfig", () => {
         ["a real server reached like the director", (c) => (c.realServers[0]!.ssh = { host: "127.0.0.1", port: 2221 }),
             "lvs:realServers[0].ssh: duplicate SSH endpoint 127.0.0.1:2221, already used by lvs:director.ssh: each host appears once"],
         ["a missing SSH key file", (c) => (c.ssh.privateKeyFile = "/nowhere/id"),
-            "lvs:ssh.privateKeyFile: SSH key /nowhere/id not found: for the lab stacks run `npm run lab -- up` first, otherwise point it at your key"],
+            "lvs:ssh.privateKeyFile: SSH key /nowhere/id not found: for the lab stacks run `npm run lab -- up` (or only `npm run lab -- key` to preview), otherwise point it at your key"],
         ["no SSH key at all", (c) => delete c.ssh.privateKeyFile,
             "lvs:sshPrivateKey: missing SSH key: `pulumi config set --secret lvs:sshPrivateKey < ~/.ssh/id_ed25519`, or set lvs:ssh.privateKeyFile"],
         ["a shell metacharacter in an interface", (c) => (c.director.vipInterface = "eth1;reboot"),
