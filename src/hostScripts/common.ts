@@ -31,6 +31,15 @@ export function preamble(host: string): string {
     ).trimEnd();
 }
 
+/** Fails with the host's interface names unless every given interface exists; `setting` tells where to fix it. */
+export function requireInterfaces(devices: string[], setting: string): string {
+    return lines(
+        `for dev in ${devices.map(shellQuote).join(" ")}; do`,
+        `    [ -e "/sys/class/net/$dev" ] || { echo "interface $dev not found on this host (see ${setting}); it has: $(ls /sys/class/net | tr "\\n" " ")" >&2; exit 1; }`,
+        "done",
+    ).trimEnd();
+}
+
 /** Removes the state directory once its last fact is gone. */
 export const CLEAN_STATE = `rmdir "$state" 2>/dev/null || true; rmdir ${STATE_ROOT} 2>/dev/null || true`;
 

@@ -2,9 +2,9 @@
 // on, VIP and DIP addresses, then the virtual service with its real servers,
 // saved so that Debian's ipvsadm service restores it at boot.
 import { destinationAddress, destinationFlags, serviceAddress, serviceFlags } from "../ipvs";
-import { lines, shellQuote } from "../shell";
+import { lines } from "../shell";
 import { cidr, DirectorSpec, RealServerSpec, VirtualServiceSpec } from "../spec";
-import { CLEAN_STATE, ensurePackage, HostStep, installUnit, networkUnit, preamble, purgeIfInstalled, removeUnit } from "./common";
+import { CLEAN_STATE, ensurePackage, HostStep, installUnit, networkUnit, preamble, purgeIfInstalled, removeUnit, requireInterfaces } from "./common";
 
 /** ipvsadm installed (from apt when missing) and the kernel able to do IPVS. */
 export function ipvsadmStep(director: Pick<DirectorSpec, "name">): HostStep {
@@ -69,9 +69,7 @@ export function addressesStep(director: Pick<DirectorSpec, "name" | "vip" | "dip
     return {
         create: lines(
             preamble(director.name),
-            `for dev in ${shellQuote(vip.interface)} ${shellQuote(dip.interface)}; do`,
-            '    [ -e "/sys/class/net/$dev" ] || { echo "interface $dev not found on this host (see lvs:director.vipInterface/dipInterface); it has: $(ls /sys/class/net | tr "\\n" " ")" >&2; exit 1; }',
-            "done",
+            requireInterfaces([vip.interface, dip.interface], "lvs:director.vipInterface/dipInterface"),
             installUnit(name, unit),
         ),
         delete: lines(preamble(director.name), removeUnit(name)),

@@ -3,7 +3,7 @@
 // and a test page that names the server.
 import { lines } from "../shell";
 import { cidr, InterfaceAddress, RealServerSpec } from "../spec";
-import { CLEAN_STATE, ensurePackage, HostStep, installUnit, networkUnit, preamble, purgeIfInstalled, removeUnit } from "./common";
+import { CLEAN_STATE, ensurePackage, HostStep, installUnit, networkUnit, preamble, purgeIfInstalled, removeUnit, requireInterfaces } from "./common";
 
 export function realServerUnitName(rs: Pick<RealServerSpec, "name">): string {
     return `pulumi-lvs-${rs.name}-addresses.service`;
@@ -26,7 +26,7 @@ export function addressesStep(rs: Pick<RealServerSpec, "name" | "address">, gate
         create: lines(
             preamble(rs.name),
             'mkdir -p "$state"',
-            `[ -e /sys/class/net/${dev} ] || { echo "interface ${dev} not found on this host (see lvs:realServers[].interface); it has: $(ls /sys/class/net | tr "\\n" " ")" >&2; exit 1; }`,
+            requireInterfaces([dev], "lvs:realServers[].interface"),
             '[ -e "$state/default-route.orig" ] || ip -4 route show default | head -n 1 > "$state/default-route.orig"',
             installUnit(name, unit),
         ),
