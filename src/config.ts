@@ -54,6 +54,8 @@ const port = (what: string) =>
     z.number({ error: `${what} must be a number from 1 to 65535` }).int({ error: `${what} must be a whole number from 1 to 65535` })
         .min(1, { error: `${what} must be from 1 to 65535` }).max(65535, { error: `${what} must be from 1 to 65535` });
 
+const userName = z.string({ error: "must be a user name" }).regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` });
+
 /** `a.b.c.d/len` with a host part: a usable interface address. */
 const addressWithPrefix = z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }).transform((text, ctx) => {
     const fail = (why: string) => {
@@ -75,11 +77,11 @@ const sshEndpoint = z.strictObject({
         error: (iss) => `${JSON.stringify(iss.input)} is not a host name or IPv4 address`,
     }),
     port: port("the SSH port").default(22),
-    user: z.string().regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` }).optional(),
+    user: userName.optional(),
 });
 
 const sshSchema = z.strictObject({
-    user: z.string().regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` }).default("root"),
+    user: userName.default("root"),
     privateKeyFile: z.string({ error: "must be the path of an SSH private key file" }).min(1).optional(),
 }).default({ user: "root" });
 
@@ -189,15 +191,12 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     const endpoint = (e: { host: string; port: number; user?: string }): SshEndpoint => ({ host: e.host, port: e.port, user: e.user ?? ssh?.user ?? "root" });
 
     // The DIP defines the inside network; when it is itself wrong, checking real servers against it only adds noise.
-    let dipSound = director !== undefined;
-    if (director) {
-        if (networkOf(director.vip) === networkOf(director.dip)) {
-            dipSound = false;
-            problems.push(
-                `lvs:director.dip: ${director.dip.address}/${director.dip.prefixLength} is on the VIP's network ${networkOf(director.vip)}: ` +
-                    "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
-            );
-        }
+    const dipSound = director !== undefined && networkOf(director.vip) !== networkOf(director.dip);
+    if (director && !dipSound) {
+        problems.push(
+            `lvs:director.dip: ${director.dip.address}/${director.dip.prefixLength} is on the VIP's network ${networkOf(director.vip)}: ` +
+                "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
+        );
     }
     if (director && dipSound && realServers) {
         const dipNet = networkOf(director.dip);
@@ -243,7 +242,7 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
                 ssh: endpoint(rs.ssh),
                 address: { interface: rs.interface, ...rs.address },
                 weight: rs.weight,
-                page: rs.page ?? `<h1>${rs.name} (${rs.address.address})</h1>\n`,
+                ...(rs.page !== undefined ? { page: rs.page } : {}),
             })),
         },
     };

@@ -54,8 +54,8 @@ export interface RealServerSpec {
     address: InterfaceAddress;
     /** IPVS weight, 0..65535; 0 takes the server out of rotation without removing it. */
     weight: number;
-    /** Content of the test page httpd serves at `/`. */
-    page: string;
+    /** Content of the test page httpd serves at `/`; absent: RealServer's default, naming the server. */
+    page?: string;
 }
 
 export interface ClusterSpec {

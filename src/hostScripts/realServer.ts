@@ -72,7 +72,7 @@ export function httpdStep(rs: Pick<RealServerSpec, "name">): HostStep {
 }
 
 /** The test page, written from standard input; delete puts back the page found before, if any. */
-export function testPageStep(rs: Pick<RealServerSpec, "name" | "page">): HostStep {
+export function testPageStep(rs: Pick<RealServerSpec, "name"> & { page: string }): HostStep {
     const page = `${DOCUMENT_ROOT}/index.html`;
     return {
         create: lines(

@@ -27,8 +27,8 @@ describe("parseClusterConfig", () => {
             },
             virtualService: { port: 80, scheduler: "rr" },
             realServers: [
-                { name: "rs1", ssh: { host: "127.0.0.1", port: 2222, user: "root" }, address: { interface: "eth1", address: "192.168.2.100", prefixLength: 24 }, weight: 1, page: "<h1>rs1 (192.168.2.100)</h1>\n" },
-                { name: "rs2", ssh: { host: "127.0.0.1", port: 2223, user: "root" }, address: { interface: "eth1", address: "192.168.2.101", prefixLength: 24 }, weight: 1, page: "<h1>rs2 (192.168.2.101)</h1>\n" },
+                { name: "rs1", ssh: { host: "127.0.0.1", port: 2222, user: "root" }, address: { interface: "eth1", address: "192.168.2.100", prefixLength: 24 }, weight: 1 },
+                { name: "rs2", ssh: { host: "127.0.0.1", port: 2223, user: "root" }, address: { interface: "eth1", address: "192.168.2.101", prefixLength: 24 }, weight: 1 },
             ],
         });
     });
@@ -39,6 +39,14 @@ describe("parseClusterConfig", () => {
         expect(parseClusterConfig(config, { ...keyFileEnv, secretKeySet: true }).sshKey).toEqual({ kind: "secret" });
         config.ssh.privateKeyFile = "keys/id";
         expect(parseClusterConfig(config, { ...keyFileEnv, fileExists: (f) => f === "/project/keys/id" }).sshKey).toEqual({ kind: "file", path: "/project/keys/id" });
+    });
+
+    it("passes a test page set in the settings through; without one the RealServer's default applies", () => {
+        const config = tutorialConfig();
+        config.realServers[0]!.page = "web one\n";
+        const { realServers } = parseClusterConfig(config, keyFileEnv).spec;
+        expect(realServers[0]!.page).toBe("web one\n");
+        expect("page" in realServers[1]!).toBe(false);
     });
 
     it("lets a host override the SSH user", () => {

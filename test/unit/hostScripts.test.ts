@@ -16,7 +16,7 @@ const steps: [string, HostStep][] = [
     ["director virtual service", director.virtualServiceStep(spec.director, spec.virtualService, spec.realServers)],
     ["real server addresses", realServer.addressesStep(rs1!, spec.director.dip)],
     ["real server httpd", realServer.httpdStep(rs1!)],
-    ["real server test page", realServer.testPageStep(rs1!)],
+    ["real server test page", realServer.testPageStep({ name: "rs1", page: "<h1>rs1</h1>\n" })],
 ];
 
 /** `sh -n`: the text parses as a POSIX shell script. */
