@@ -10,7 +10,7 @@
 #     costs or saves over forwarding, not absolute speed (TCG emulates every CPU).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export PULUMI_LVS_LAB_NETNS=pulumi-lvs-ci PULUMI_LVS_LAB_DIR="$repo/.lab-ci" PULUMI_LVS_LAB_SSH_PORT_BASE=2320
+set -a; . "$repo/lab/ci-lab.env"; set +a
 duration=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-8}
 say() { printf '[bench] %s\n' "$*" >&2; }
@@ -33,11 +33,8 @@ bash "$repo/lab/lab" up
 lab_seconds=$((SECONDS - lab_start))
 
 # A copy of the program with a state of its own, as the tests do.
-mkdir -p "$work/project" "$work/state"
-for entry in Pulumi.yaml package.json tsconfig.json index.ts components src stacks; do cp -r "$repo/$entry" "$work/project/"; done
-ln -s "$repo/node_modules" "$work/project/node_modules"
-ln -s "$repo/.lab-ci" "$work/project/.lab-ci"
-sed -i '/^encryptionsalt:/d' "$work/project/stacks/"*.yaml
+bash "$repo/scripts/copy-program.sh" "$work/project"
+mkdir -p "$work/state"
 # shellcheck source=/dev/null
 . "$repo/.toolchain/env"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench

@@ -5,11 +5,19 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repo } from "./pulumi";
 
-export const CI_LAB_ENV = {
-    PULUMI_LVS_LAB_NETNS: "pulumi-lvs-ci",
-    PULUMI_LVS_LAB_DIR: path.join(repo, ".lab-ci"),
-    PULUMI_LVS_LAB_SSH_PORT_BASE: "2320",
-};
+/** lab/ci-lab.env as an environment, its lab directory made absolute. */
+function ciLabEnv(): { PULUMI_LVS_LAB_NETNS: string; PULUMI_LVS_LAB_DIR: string; PULUMI_LVS_LAB_SSH_PORT_BASE: string } {
+    const env: Record<string, string> = {};
+    for (const line of readFileSync(path.join(repo, "lab/ci-lab.env"), "utf8").split("\n")) {
+        const m = /^(PULUMI_LVS_LAB_\w+)=(\S+)/.exec(line);
+        if (m) env[m[1]!] = m[2]!;
+    }
+    const { PULUMI_LVS_LAB_NETNS, PULUMI_LVS_LAB_DIR, PULUMI_LVS_LAB_SSH_PORT_BASE } = env;
+    if (!PULUMI_LVS_LAB_NETNS || !PULUMI_LVS_LAB_DIR || !PULUMI_LVS_LAB_SSH_PORT_BASE) throw new Error("lab/ci-lab.env lacks a setting");
+    return { PULUMI_LVS_LAB_NETNS, PULUMI_LVS_LAB_DIR: path.resolve(repo, PULUMI_LVS_LAB_DIR), PULUMI_LVS_LAB_SSH_PORT_BASE };
+}
+
+export const CI_LAB_ENV = ciLabEnv();
 
 /** Runs `lab/lab ARGS...` for the CI lab; returns stdout, throws with stderr on failure. */
 export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
