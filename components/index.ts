@@ -1,4 +1,5 @@
-export { Director, DirectorArgs } from "./director";
-export { HostConnection } from "./hostConnection";
-export { LvsCluster, LvsClusterArgs } from "./lvsCluster";
-export { RealServer, RealServerArgs } from "./realServer";
+export * from "./director";
+export * from "./inputs";
+export * from "./lvsCluster";
+export * from "./realServer";
+export * from "./stackSettings";

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Builds the lab's VM image into OUTDIR (atomically): Debian bookworm with
-# systemd, openssh-server, ipvsadm and lighttpd (minbase debootstrap), and
-# Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
+# systemd, openssh-server, sudo, ipvsadm and lighttpd (minbase debootstrap),
+# and Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
 # kernel lacks) with a small gzip initramfs. Produces:
 #   vmlinux   the uncompressed kernel (QEMU boots it via PVH: no slow XZ under TCG)
 #   initrd    Debian's initramfs (virtio_pci, virtio_blk, ext4)
 #   base.img  the root filesystem (ext4), shared read-only by all VMs via qcow2 overlays
+#   bare.img  the same without ipvsadm and lighttpd (and what only they needed):
+#             a host as users have it, on which pulumi-lvs installs them with apt
+#   repo/     a Debian package repository of exactly those packages, which the
+#             lab serves to its VMs (their only package source: they have no other route)
+# Both images have the users `deploy` (passwordless sudo) and `nosudo` (no sudo),
+# who get the lab's SSH key at boot like root.
 # Usage: lab/build-image.sh OUTDIR        (needs root: debootstrap, chroot, mount)
 set -euo pipefail
 out=${1:?usage: build-image.sh OUTDIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
-packages=systemd-sysv,udev,openssh-server,ipvsadm,iproute2,kmod,procps,lighttpd,curl
+packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,curl
+# The packages pulumi-lvs installs on a host that lacks them.
+installed_by_project="ipvsadm lighttpd"
 step() { printf '[lab image] %s\n' "$*" >&2; }
 
 work=$(mktemp -d "${out%/}.build.XXXXXX")
@@ -20,7 +28,7 @@ trap 'rm -rf "$work"' EXIT
 rootfs="$work/rootfs"
 
 # Everything that mounts runs in a private mount namespace: nothing stays mounted, even after a crash.
-export rootfs here mirror suite packages
+export rootfs here mirror suite packages installed_by_project work
 unshare --mount --propagation private bash -euo pipefail -c '
 step() { printf "[lab image] %s\n" "$*" >&2; }
 in_root() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
@@ -57,6 +65,30 @@ in_root systemctl set-default --quiet multi-user.target
 in_root systemctl disable --quiet lighttpd.service
 in_root systemctl mask --quiet serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service \
     systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer
+
+step "users deploy (passwordless sudo) and nosudo"
+in_root useradd --create-home --shell /bin/bash deploy
+in_root useradd --create-home --shell /bin/bash nosudo
+printf "deploy ALL=(ALL) NOPASSWD:ALL\n" > "$rootfs/etc/sudoers.d/deploy"
+chmod 440 "$rootfs/etc/sudoers.d/deploy"
+
+step "the package repository of what a bare host lacks: $installed_by_project and what only they need"
+# What purging them would take away is exactly what a bare host lacks and apt must bring.
+lacking=$(in_root apt-get -s purge --autoremove $installed_by_project | awk "/^Purg / { print \$2 }" | sort -u | tr "\n" " ")
+mkdir -p "$work/repo"
+(cd "$work/repo" && chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "cd /tmp && apt-get download -q $lacking >/dev/null" && mv "$rootfs"/tmp/*.deb .)
+(cd "$work/repo" && dpkg-scanpackages --multiversion . /dev/null > Packages 2>/dev/null && gzip -9kn Packages)
+# A Release file, so that apt takes the flat repository (trusted=yes: it is unsigned).
+(cd "$work/repo" && {
+    printf "Origin: pulumi-lvs lab\nLabel: pulumi-lvs lab\nSuite: lab\nCodename: lab\nArchitectures: amd64\nDate: %s\n" "$(LC_ALL=C date -u -R)"
+    printf "MD5Sum:\n"; for f in Packages Packages.gz; do printf " %s %s %s\n" "$(md5sum < $f | cut -d" " -f1)" "$(stat -c %s $f)" "$f"; done
+    printf "SHA256:\n"; for f in Packages Packages.gz; do printf " %s %s %s\n" "$(sha256sum < $f | cut -d" " -f1)" "$(stat -c %s $f)" "$f"; done
+} > Release)
+printf "%s\n" $lacking > "$work/repo/lacking"
+step "repository: $(ls "$work/repo"/*.deb | wc -l) packages ($lacking)"
+# The VMs reach only the lab: their one package source is its repository.
+printf "deb [trusted=yes] http://10.77.0.1:8080 ./\n" > "$rootfs/etc/apt/sources.list"
+rm -f "$rootfs/etc/apt/sources.list.d/"*
 rm -f "$rootfs/usr/sbin/policy-rc.d"
 
 step "trimming (drivers a VM never loads, docs, apt caches)"
@@ -80,8 +112,17 @@ tail -c +$((offset + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/nu
 [ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] || { step "extracted kernel is not an ELF file"; exit 1; }
 mv "$rootfs.initrd" "$work/initrd"
 
-step "root filesystem image"
+step "root filesystem images: base (with $installed_by_project) and bare (without)"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/base.img" 2G
+unshare --mount --propagation private bash -euo pipefail -c '
+mount -t proc proc "$rootfs/proc"
+printf "#!/bin/sh\nexit 101\n" > "$rootfs/usr/sbin/policy-rc.d"; chmod 755 "$rootfs/usr/sbin/policy-rc.d"
+chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+    apt-get purge -y -q --autoremove $installed_by_project > "$rootfs.purge.log" 2>&1 || { tail -n 20 "$rootfs.purge.log" >&2; exit 1; }
+rm -f "$rootfs/usr/sbin/policy-rc.d" "$rootfs.purge.log"
+umount "$rootfs/proc"
+'
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/bare.img" 2G
 rm -rf "$rootfs" "$rootfs".*
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"

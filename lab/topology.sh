@@ -16,10 +16,17 @@ LAB_BRIDGES=(
 )
 
 # VMs: name, index (MACs, SSH port = base + index), management address,
-# bridges of eth1.. in order, and lab-configured extra addresses (IFACE,CIDR).
+# bridges of eth1.. in order, lab-configured extra addresses (IFACE,CIDR), and
+# the image: `base` has ipvsadm and lighttpd installed, `bare` has neither
+# (pulumi-lvs installs them with apt, from the lab's package repository).
 LAB_VMS=(
-    "director 1 10.77.0.11 br-vip,br-rs -"
-    "rs1 2 10.77.0.12 br-rs -"
-    "rs2 3 10.77.0.13 br-rs -"
-    "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24"
+    "director 1 10.77.0.11 br-vip,br-rs - base"
+    "rs1 2 10.77.0.12 br-rs - base"
+    "rs2 3 10.77.0.13 br-rs - bare"
+    "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24 base"
 )
+
+# The lab's Debian package repository: served on the management bridge (the
+# VMs' only package source), from the image's repo/ directory.
+LAB_REPO_ADDRESS=10.77.0.1
+LAB_REPO_PORT=8080

@@ -41,15 +41,17 @@ vip=$(pulumi stack output vipUrl --stack "$stack")
 say "Proof: 6 requests from the client VM to $vip"
 bash lab/lab ssh client "for i in 1 2 3 4 5 6; do curl -s --max-time 5 $vip; done"
 
-say "The director's IPVS table (ipvsadm -Ln --stats)"
+say "The director's live table, as npm run status -- $stack shows it"
 sleep 2 # counters refresh about every 2 s
-bash lab/lab ssh director "ipvsadm -Ln --stats"
+node dist/tools/status.js "$stack"
 
 cat >&2 <<EOT
 
 Next:
   - edit stacks/Pulumi.$stack.yaml (scheduler: dh), then: source .toolchain/env && pulumi up --stack $stack
     the table is edited in place (ipvsadm -E); requests then all land on one real server
+  - drift: npm run lab -- ssh director ipvsadm -e -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 5
+    then pulumi preview --stack $stack --diff shows it, and pulumi up repairs it
   - explore: npm run lab -- ssh director   |   npm run lab -- ssh client curl -s $vip
   - clean up: source .toolchain/env && pulumi destroy --stack $stack --yes; npm run lab -- down
 EOT

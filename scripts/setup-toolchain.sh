@@ -72,21 +72,33 @@ ln -sfn "$cli" "$bin/pulumi"
 ln -sfn "$host" "$bin/pulumi-language-nodejs"
 ln -sfn "$repo/toolchain/bin/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
 
-# The command plugin: the official one when installed, else the project's own.
-pulumi_home=${PULUMI_HOME:-$HOME/.pulumi}
-official_plugin="$pulumi_home/plugins/resource-command-v$command_plugin_version"
-if [ -d "$official_plugin" ] && [ "${PULUMI_LVS_COMMAND_PLUGIN:-auto}" != project ]; then
+# The project's compiled code: the library, the lvs provider plugin and the offline command plugin.
+if [ ! -f "$repo/dist/provider/main.js" ] ||
+    [ -n "$(find "$repo/lib.ts" "$repo/components" "$repo/resources" "$repo/src" "$repo/provider" "$repo/plugins" "$repo/tools" "$repo/tsconfig.json" "$repo/tsconfig.build.json" -name '*.ts' -newer "$repo/dist/provider/main.js" -print -quit 2>/dev/null)" ]; then
+    say "compiling the library and plugins (npm run build)"
+    (cd "$repo" && node_modules/.bin/tsc -p tsconfig.build.json)
+    touch "$repo/dist/provider/main.js"
+fi
+
+# The command plugin: the official one when installed, else the project's
+# own, installed as command v$command_plugin_version in a Pulumi home of the
+# toolchain's (.toolchain/pulumi-home, used through .toolchain/env): found
+# like any installed plugin, so the CLI does not warn about a plugin on PATH on
+# every run, and never in front of an official plugin the user installs.
+user_home=${PULUMI_HOME:-$HOME/.pulumi}
+official_plugin="$user_home/plugins/resource-command-v$command_plugin_version"
+own_home="$toolchain/pulumi-home"
+rm -f "$bin/pulumi-resource-command"
+if [ -d "$official_plugin" ] && [ "${PULUMI_LVS_COMMAND_PLUGIN:-auto}" != project ] && [ "$user_home" != "$own_home" ]; then
     say "using the official command plugin in $official_plugin"
-    rm -f "$bin/pulumi-resource-command"
+    rm -rf "$own_home"
     offline=false
 else
-    plugin="$repo/plugins/command"
-    if [ ! -f "$plugin/dist/main.js" ] || [ -n "$(find "$plugin/src" "$plugin/tsconfig.json" -newer "$plugin/dist/main.js" -print -quit)" ]; then
-        say "compiling the project's command plugin (plugins/command)"
-        (cd "$repo" && node_modules/.bin/tsc -p plugins/command/tsconfig.json)
-        touch "$plugin/dist/main.js"
-    fi
-    ln -sfn "$plugin/bin/pulumi-resource-command" "$bin/pulumi-resource-command"
+    plugin_dir="$own_home/plugins/resource-command-v$command_plugin_version"
+    mkdir -p "$plugin_dir"
+    printf '#!/bin/sh\n# pulumi-lvs offline command plugin (see plugins/command/README.md)\nexec %s "$@"\n' \
+        "$repo/plugins/command/bin/pulumi-resource-command" > "$plugin_dir/pulumi-resource-command"
+    chmod 755 "$plugin_dir/pulumi-resource-command"
     offline=true
 fi
 
@@ -96,6 +108,7 @@ cat > "$toolchain/env" <<ENV
 # project's Pulumi toolchain: its CLI, plugins and a local state backend.
 export PATH="$bin:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
+$([ "$offline" = true ] && echo "export PULUMI_HOME=\"$own_home\"")
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=$offline
 export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$repo/.pulumi-state}"
 if [ -z "\${PULUMI_CONFIG_PASSPHRASE:-}\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then

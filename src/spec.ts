@@ -1,28 +1,39 @@
-// The validated description of an LVS cluster: plain data, produced by
-// config.ts from the stack's settings and consumed by the components and the
-// renderers. Words follow keepalived and ipvsadm (virtual server, real server,
-// scheduler = lb_algo, forwarding = lb_kind, weight, persistence).
+// The validated description of an LVS cluster: plain data, produced from the
+// stack's settings (config.ts) or written in code, checked by validate.ts,
+// and consumed by the components. One vocabulary throughout, ipvsadm's: a
+// director holds the virtual IP (VIP) and virtual services; each virtual
+// service has a scheduler, optional persistence and real servers, each with
+// a forwarding method and a weight. (keepalived's words, README: lb_algo is
+// the scheduler, lb_kind the forwarding method, virtual_server the virtual
+// service, real_server the real server.)
+import type { ForwardingMethod, Persistence, Protocol, Scheduler } from "./ipvs/model";
 
-/** IPVS schedulers (`ipvsadm -s`), as shipped by Linux's ip_vs_* modules. */
-export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"] as const;
-export type Scheduler = (typeof SCHEDULERS)[number];
+export {
+    FORWARDING_METHODS,
+    MAX_PERSISTENCE_SECONDS,
+    MAX_WEIGHT,
+    PROTOCOLS,
+    SCHEDULER_FLAGS,
+    SCHEDULERS,
+    type ForwardingMethod,
+    type Persistence,
+    type Protocol,
+    type Scheduler,
+} from "./ipvs/model";
 
-/** Largest real-server weight ipvsadm accepts. */
-export const MAX_WEIGHT = 65535;
-
-/** Longest persistence timeout accepted, in seconds (31 days). */
-export const MAX_PERSISTENCE_SECONDS = 31 * 24 * 3600;
-
-/** How the engine reaches a host: SSH over the management network. */
+/** How the engine reaches a host: SSH over its management address. */
 export interface SshEndpoint {
+    /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
     host: string;
+    /** SSH port. */
     port: number;
+    /** SSH user: root, or a user with passwordless sudo (commands then run through `sudo -n`). */
     user: string;
 }
 
 /** An IPv4 address with its prefix, assigned to one interface. */
 export interface InterfaceAddress {
-    /** Network interface on the host, e.g. `eth1`. */
+    /** Network interface on the host, as `ip link` names it, e.g. `eth1`. */
     interface: string;
     /** The address itself, e.g. `192.168.2.1`. */
     address: string;
@@ -31,43 +42,74 @@ export interface InterfaceAddress {
 }
 
 export interface DirectorSpec {
+    /** Names the director's resources, its systemd unit and its state directory on the host. */
     name: string;
     ssh: SshEndpoint;
     /** The virtual IP, on the director's outside interface: where clients connect. */
     vip: InterfaceAddress;
-    /** The director's inside address: the real servers' default gateway. */
+    /** The director's inside address (DIP): the real servers' default gateway in VS/NAT. */
     dip: InterfaceAddress;
 }
 
+/** A real server's entry in one virtual service. */
+export interface ServiceRealServer {
+    /** The real server (`realServers[].name`). */
+    name: string;
+    /** IPVS weight, 0..65535; 0 quiesces the real server (no new connections). */
+    weight: number;
+    /** Port on the real server. */
+    port: number;
+}
+
 export interface VirtualServiceSpec {
-    /** TCP port clients connect to on the VIP. */
+    /** Transport protocol. */
+    protocol: Protocol;
+    /** Port clients connect to on the VIP. */
     port: number;
     scheduler: Scheduler;
-    /** Persistence timeout in seconds (`ipvsadm -p`); absent: no persistence. */
-    persistence?: number;
+    /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`; only sh and mh have them. */
+    flags: string[];
+    /** Persistence; absent: each connection is scheduled on its own. */
+    persistence?: Persistence;
+    /** How packets reach the real servers. */
+    forwarding: ForwardingMethod;
+    /** The real servers behind this service, with their weights. */
+    realServers: ServiceRealServer[];
 }
 
 export interface RealServerSpec {
+    /** Names the real server's resources, its systemd unit and its state directory on the host. */
     name: string;
     ssh: SshEndpoint;
     /** The real server's address (RIP) on the director's inside network. */
     address: InterfaceAddress;
-    /** IPVS weight, 0..65535; 0 takes the server out of rotation without removing it. */
-    weight: number;
-    /** Content of the test page httpd serves at `/`; absent: RealServer's default, naming the server. */
+    /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
     page?: string;
 }
 
 export interface ClusterSpec {
     director: DirectorSpec;
-    virtualService: VirtualServiceSpec;
+    virtualServices: VirtualServiceSpec[];
     realServers: RealServerSpec[];
+    /** Seconds a real server that is removed or set to weight 0 is given for its active connections to end. */
+    drainTimeout: number;
 }
 
-/** Port httpd listens on at each real server (its default); NAT maps the VIP's port onto it. */
+/** Port httpd listens on at each real server (its default); VS/NAT maps the VIP's port onto it. */
 export const REAL_SERVER_PORT = 80;
 
+/** Default drain deadline, in seconds: long enough for keep-alive clients to finish a few requests. */
+export const DEFAULT_DRAIN_TIMEOUT = 30;
+
+/** Longest drain deadline accepted, in seconds. */
+export const MAX_DRAIN_TIMEOUT = 3600;
+
 /** `a.b.c.d/len`, the form `ip address` takes. */
-export function cidr(a: InterfaceAddress): string {
+export function cidr(a: Pick<InterfaceAddress, "address" | "prefixLength">): string {
     return `${a.address}/${a.prefixLength}`;
+}
+
+/** The test page a real server serves when none is given. */
+export function defaultPage(name: string, address: string): string {
+    return `<h1>${name} (${address})</h1>\n`;
 }

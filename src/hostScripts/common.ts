@@ -1,16 +1,18 @@
-// What every host step shares: the shape of a step, where a step keeps the
-// facts it needs to undo itself, and the checks every script starts with.
-import { lines, shellQuote } from "../shell";
+// What every host script shares: where a host keeps the facts it needs to
+// undo a change, the first lines of every script, failures that explain
+// themselves in one line, and the package helpers (install with apt when
+// missing, purge exactly what was installed).
+import { lines, raw, sh, words } from "../shell";
 
-/**
- * One idempotent change to a host: `create` converges the host (it also
- * serves as the update, since it can run again any time); `delete` undoes
- * exactly what `create` added, using what it recorded under the state dir.
- */
-export interface HostStep {
-    create: string;
-    delete: string;
-    /** Data for `create` on standard input (kept out of the command text). */
+/** The scripts of one host fact: converge it, read it back, undo it. */
+export interface FactScripts {
+    /** Converges the host; safe to run again at any time. */
+    apply: string;
+    /** Prints the live state, one `key value` line per fact (see each fact's parser). */
+    read: string;
+    /** Undoes exactly what apply added, from what it recorded under the state directory. */
+    remove: string;
+    /** Data for apply on standard input (kept out of the script text). */
     stdin?: string;
 }
 
@@ -22,20 +24,34 @@ export function stateDir(host: string): string {
     return `${STATE_ROOT}/${host}`;
 }
 
-/** First lines of every script: stop at the first error; refuse hosts without systemd. */
+/** Marks a line of stderr as the one-line reason for a failure (the provider shows only these lines). */
+export const FAILURE_PREFIX = "pulumi-lvs: ";
+/** Marks a warning to show without failing. */
+export const WARNING_PREFIX = "pulumi-lvs: warning: ";
+
+/**
+ * First lines of every script: stop at the first error, the state directory,
+ * and `fail`/`warn` helpers whose message the provider shows as is.
+ */
 export function preamble(host: string): string {
     return lines(
         "set -eu",
-        `state=${shellQuote(stateDir(host))}`,
-        'command -v systemctl >/dev/null 2>&1 || { echo "pulumi-lvs needs a systemd host (Debian or Ubuntu)" >&2; exit 1; }',
+        sh`state=${stateDir(host)}`,
+        `fail() { printf '${FAILURE_PREFIX}%s\\n' "$*" >&2; exit 3; }`,
+        `warn() { printf '${WARNING_PREFIX}%s\\n' "$*" >&2; }`,
     ).trimEnd();
 }
+
+/** Refuses hosts without systemd, for facts that are kept by systemd units. */
+export const REQUIRE_SYSTEMD =
+    'command -v systemctl >/dev/null 2>&1 || fail "this host has no systemd: pulumi-lvs manages Debian or Ubuntu hosts with systemd"';
 
 /** Fails with the host's interface names unless every given interface exists; `setting` tells where to fix it. */
 export function requireInterfaces(devices: string[], setting: string): string {
     return lines(
-        `for dev in ${devices.map(shellQuote).join(" ")}; do`,
-        `    [ -e "/sys/class/net/$dev" ] || { echo "interface $dev not found on this host (see ${setting}); it has: $(ls /sys/class/net | tr "\\n" " ")" >&2; exit 1; }`,
+        sh`for dev in ${words(devices)}; do`,
+        sh`    [ -e "/sys/class/net/$dev" ] || fail "interface $dev not found on this host (see "${setting}"); it has: ` +
+            sh`$(ls /sys/class/net | tr "\\n" " ")"`,
         "done",
     ).trimEnd();
 }
@@ -43,82 +59,86 @@ export function requireInterfaces(devices: string[], setting: string): string {
 /** Removes the state directory once its last fact is gone. */
 export const CLEAN_STATE = `rmdir "$state" 2>/dev/null || true; rmdir ${STATE_ROOT} 2>/dev/null || true`;
 
+const APT = "DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300";
+
 /**
- * Installs a Debian package unless it is there already, recording that this
- * step installed it so that delete purges it (and only then).
+ * Installs a Debian package unless it is there, recording every package that
+ * the install added (`$state/<pkg>.installed`, one name per line) so that the
+ * undo purges exactly those and nothing that was there before. Refreshes the
+ * package lists once when the package has no candidate; a host whose apt
+ * reaches no repository fails with one line naming the package.
  */
 export function ensurePackage(pkg: string): string {
-    const p = shellQuote(pkg);
+    const record = raw(`"$state"/${sh`${pkg}`}.installed`);
     return lines(
-        `if ! dpkg-query -W -f='\${Status}' ${p} 2>/dev/null | grep -q 'install ok installed'; then`,
-        `    command -v apt-get >/dev/null 2>&1 || { echo "${pkg} is not installed and this host has no apt-get: install ${pkg}, then run pulumi up again" >&2; exit 1; }`,
-        `    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${p} >/dev/null`,
-        `    touch "$state/${pkg}.installed"`,
-        "fi",
-    ).trimEnd();
-}
-
-/** The undo of ensurePackage: purge only what this step installed. */
-export function purgeIfInstalled(pkg: string): string {
-    const p = shellQuote(pkg);
-    return lines(
-        `if [ -e "$state/${pkg}.installed" ]; then`,
-        `    DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ${p} >/dev/null`,
-        `    rm -f "$state/${pkg}.installed"`,
+        sh`if ! dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null | grep -q 'install ok installed'; then`,
+        sh`    command -v apt-get >/dev/null 2>&1 || fail ${pkg}" is not installed and this host has no apt-get: ` +
+            sh`install "${pkg}", then run pulumi up again"`,
+        '    mkdir -p "$state"',
+        "    installed_now() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 2>/dev/null | awk '$1 == \"ii\" { " +
+            "print $2 }' | sort; }",
+        sh`    installed_now > "$state"/${pkg}.before`,
+        "    log=$(mktemp)",
+        sh`    if ! ${raw(APT)} install --no-install-recommends ${pkg} > "$log" 2>&1; then`,
+        "        # No candidate yet (package lists never fetched, or stale): refresh them once.",
+        `        if ! ${APT} update > "$log" 2>&1 || grep -q '^\\(Err\\|W: Failed\\|E: Failed\\)' "$log"; then`,
+        "            reason=$(grep -m1 '^\\(Err\\|E\\|W\\):' \"$log\" | cut -c1-160)",
+        sh`            rm -f "$log" "$state"/${pkg}.before; ${raw(CLEAN_STATE)}`,
+        sh`            fail "cannot install "${pkg}": apt could not reach a package repository ($reason): make one ` +
+            sh`reachable (/etc/apt/sources.list) or install "${pkg}" by hand"`,
+        "        fi",
+        sh`        ${raw(APT)} install --no-install-recommends ${pkg} > "$log" 2>&1 ||`,
+        sh`            { reason=$(grep -m1 '^E:' "$log" | cut -c1-200); rm -f "$log" "$state"/${pkg}.before; ` +
+            sh`${raw(CLEAN_STATE)}; fail "cannot install "${pkg}" with apt-get: $reason"; }`,
+        "    fi",
+        '    rm -f "$log"',
+        sh`    installed_now | comm -13 "$state"/${pkg}.before - > ${record}`,
+        sh`    rm -f "$state"/${pkg}.before`,
         "fi",
     ).trimEnd();
 }
 
 /**
- * A oneshot systemd unit that applies `ip` commands at start and reverts them
- * at stop: addresses come back after a reboot whatever network manager the
- * host uses, and stopping the unit is the exact undo.
+ * The undo of ensurePackage: purges the packages that install added, unless
+ * purging them would also remove a package installed since (then they stay,
+ * with a warning). A record from an earlier version (an empty file) purges
+ * only the package itself.
  */
-export function networkUnit(description: string, devices: string[], start: string[], stop: string[]): string {
-    const deviceUnits = devices.map((d) => `sys-subsystem-net-devices-${d}.device`).join(" ");
+export function purgeIfInstalled(pkg: string, inUse?: { check: string; why: string }): string {
+    const record = raw(`"$state"/${sh`${pkg}`}.installed`);
     return lines(
-        "[Unit]",
-        `Description=${description}`,
-        `Wants=network-pre.target ${deviceUnits}`,
-        `After=network-pre.target ${deviceUnits}`,
-        "Before=network.target",
-        "",
-        "[Service]",
-        "Type=oneshot",
-        "RemainAfterExit=yes",
-        ...start.map((c) => `ExecStart=/sbin/ip ${c}`),
-        // "-": a stop that finds the address already gone is not a failure.
-        ...stop.map((c) => `ExecStop=-/sbin/ip ${c}`),
-        "",
-        "[Install]",
-        "WantedBy=multi-user.target",
+        sh`if [ -e ${record} ]; then`,
+        sh`    set -- $(cat ${record})`,
+        sh`    [ $# -gt 0 ] || set -- ${pkg}`,
+        '    also=$(apt-get -s purge "$@" 2>/dev/null | awk \'/^Purg / { print $2 }\' | while read -r p; do case " $* ' +
+            '" in *" $p "*) ;; *) printf "%s " "$p" ;; esac; done)',
+        inUse ? `    if ${inUse.check}; then` : "",
+        inUse ? sh`        warn "kept "${pkg}": "${inUse.why}` : "",
+        inUse ? '    elif [ -n "$also" ]; then' : '    if [ -n "$also" ]; then',
+        sh`        warn "kept "${pkg}": purging what pulumi-lvs installed would also remove $also"`,
+        "    else",
+        `        ${APT} purge "$@" > /dev/null`,
+        "    fi",
+        sh`    rm -f ${record}`,
+        "fi",
+    ).trimEnd();
+}
+
+/** Whether a package is installed, as a read line: `installed true|false`. */
+export function readInstalled(pkg: string): string {
+    return (
+        sh`dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null | grep -q 'install ok installed' && echo "installed ` +
+        sh`true" || echo "installed false"`
     );
 }
 
-/**
- * Shell that writes, enables and starts a network unit. The unit restarts
- * (re-applying its `ip` commands) only when its text changed, so re-running
- * a step does not blip the addresses.
- */
-export function installUnit(unitName: string, unit: string): string {
-    const path = `/etc/systemd/system/${unitName}`;
-    return lines(
-        `cat > ${path}.new <<'UNIT'`,
-        unit.trimEnd(),
-        "UNIT",
-        `if cmp -s ${path}.new ${path}; then rm -f ${path}.new; action=start; else mv ${path}.new ${path}; systemctl daemon-reload; action=restart; fi`,
-        `systemctl enable --quiet ${unitName}`,
-        `systemctl "$action" ${unitName}`,
-    ).trimEnd();
-}
-
-/** Shell that stops (reverting its `ip` changes), disables and removes a unit. */
-export function removeUnit(unitName: string): string {
-    return lines(
-        `if [ -e /etc/systemd/system/${unitName} ]; then`,
-        `    systemctl disable --now --quiet ${unitName} || true`,
-        `    rm -f /etc/systemd/system/${unitName}`,
-        "    systemctl daemon-reload",
-        "fi",
-    ).trimEnd();
+/** The read lines of a fact's script, as a map from key to the rest of the line (repeated keys: last wins). */
+export function readLines(stdout: string): Map<string, string> {
+    const facts = new Map<string, string>();
+    for (const line of stdout.split("\n")) {
+        const space = line.indexOf(" ");
+        if (space > 0) facts.set(line.slice(0, space), line.slice(space + 1));
+        else if (line) facts.set(line, "");
+    }
+    return facts;
 }

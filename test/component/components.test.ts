@@ -1,24 +1,26 @@
-// What the components declare, under Pulumi mocks (no engine, no hosts).
+// What LvsCluster, Director and RealServer declare, under Pulumi mocks (no
+// engine, no hosts): which lvs resources, named after their parent, with
+// which inputs; validation of arguments in code, also computed ones; and the
+// outputs users look up, computed by the components.
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { beforeAll, describe, expect, it } from "vitest";
-import { parseClusterConfig } from "../../src/config";
-import { keyFileEnv, tutorialConfig } from "../support/specs";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { LvsClusterArgs } from "../../components";
+import { tutorialSpec } from "../support/specs";
 
 interface Declared {
     type: string;
     name: string;
     inputs: Record<string, any>;
 }
-const declared: Declared[] = [];
+let declared: Declared[] = [];
 
-beforeAll(() => {
-    pulumi.runtime.setMocks(
+beforeAll(async () => {
+    await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
                 declared.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const stdout = args.type === "command:remote:Command" ? `stdout of ${args.name}` : undefined;
-                return { id: `${args.name}-id`, state: { ...args.inputs, stdout, stderr: "" } };
+                return { id: `${args.name}-id`, state: args.inputs };
             },
             call: () => ({}),
         },
@@ -28,114 +30,272 @@ beforeAll(() => {
     );
 });
 
+beforeEach(() => {
+    declared = [];
+});
+
 function value<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply(resolve));
+    return (output as unknown as { promise(): Promise<T> }).promise();
 }
 
-function commands(prefix = ""): Map<string, Record<string, any>> {
-    return new Map(declared.filter((d) => d.type === "command:remote:Command" && d.name.startsWith(prefix)).map((d) => [d.name, d.inputs]));
+/** Runs `work` with unhandled rejections collected instead of failing the test run; returns them. */
+async function collectingUnhandled(work: () => Promise<void>): Promise<unknown[]> {
+    const saved = process.listeners("unhandledRejection");
+    const seen: unknown[] = [];
+    const collect = (reason: unknown) => seen.push(reason);
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", collect);
+    try {
+        await work();
+        await new Promise((r) => setTimeout(r, 200));
+    } finally {
+        process.removeListener("unhandledRejection", collect);
+        for (const listener of saved) process.on("unhandledRejection", listener as NodeJS.UnhandledRejectionListener);
+    }
+    return seen;
+}
+
+/** Waits until the engine mock has seen every registration in flight. */
+async function settled(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 50));
+}
+
+function custom(prefix = ""): Map<string, Declared> {
+    return new Map(
+        declared
+            .filter((d) => d.type.startsWith("lvs:") && !d.type.startsWith("lvs:index:") && d.name.startsWith(prefix))
+            .map((d) => [d.name, d]),
+    );
+}
+
+async function tutorialCluster(name = "lvs", change: (args: LvsClusterArgs) => void = () => undefined) {
+    const { LvsCluster } = await import("../../components");
+    const args: LvsClusterArgs = { ...tutorialSpec(), privateKey: "PRIVATE KEY" };
+    change(args);
+    const cluster = new LvsCluster(name, args);
+    await value(cluster.vipUrl);
+    await settled();
+    return cluster;
 }
 
 describe("LvsCluster", () => {
-    let cluster: import("../../components").LvsCluster;
-    beforeAll(async () => {
-        const { LvsCluster } = await import("../../components");
-        const { spec } = parseClusterConfig(tutorialConfig(), keyFileEnv);
-        cluster = new LvsCluster("lvs", { spec, privateKey: "PRIVATE KEY" });
-        await value(cluster.ipvsTable);
-    });
-
-    it("declares a director and one real server per entry, each with its host steps", () => {
-        const components = declared.filter((d) => d.type.startsWith("lvs:index:")).map((d) => `${d.type} ${d.name}`);
-        expect(components).toEqual(expect.arrayContaining([
-            "lvs:index:LvsCluster lvs", "lvs:index:RealServer rs1", "lvs:index:RealServer rs2", "lvs:index:Director director",
-        ]));
-        expect([...commands().keys()].sort()).toEqual([
-            "director-addresses", "director-ip-forward", "director-ipvsadm", "director-virtual-service",
-            "rs1-addresses", "rs1-httpd", "rs1-test-page", "rs2-addresses", "rs2-httpd", "rs2-test-page",
+    it("declares a director and one real server per entry, each child named after its parent", async () => {
+        await tutorialCluster();
+        expect(
+            declared
+                .filter((d) => d.type.startsWith("lvs:index:"))
+                .map((d) => `${d.type} ${d.name}`)
+                .sort(),
+        ).toEqual([
+            "lvs:index:Director lvs-director",
+            "lvs:index:LvsCluster lvs",
+            "lvs:index:RealServer lvs-rs1",
+            "lvs:index:RealServer lvs-rs2",
+        ]);
+        expect([...custom().values()].map((d) => `${d.type} ${d.name}`).sort()).toEqual([
+            "lvs:host:Addresses lvs-director-addresses",
+            "lvs:host:Addresses lvs-rs1-addresses",
+            "lvs:host:Addresses lvs-rs2-addresses",
+            "lvs:host:File lvs-rs1-test-page",
+            "lvs:host:File lvs-rs2-test-page",
+            "lvs:host:Package lvs-director-ipvsadm",
+            "lvs:host:Service lvs-rs1-httpd",
+            "lvs:host:Service lvs-rs2-httpd",
+            "lvs:host:Sysctls lvs-director-sysctls",
+            "lvs:ipvs:VirtualService lvs-director-tcp-80",
         ]);
     });
 
-    it("connects to each host with its SSH endpoint and the shared key, never sending the previous output", () => {
-        const all = commands();
-        // The whole connection, key included, is a secret.
-        expect(all.get("director-ipvsadm")!.connection).toEqual({
+    it("two clusters in one program do not collide", async () => {
+        await tutorialCluster("blue");
+        await tutorialCluster("green");
+        const names = declared.map((d) => `${d.type} ${d.name}`);
+        expect(new Set(names).size).toBe(names.length);
+        expect(names).toContain("lvs:ipvs:VirtualService green-director-tcp-80");
+    });
+
+    it("gives every resource its host's connection, the whole of it secret, with the shared key", async () => {
+        await tutorialCluster();
+        const all = custom();
+        expect(all.get("lvs-director-ipvsadm")!.inputs.connection).toEqual({
             [specialSigKey]: specialSecretSig,
-            value: { host: "127.0.0.1", port: 2221, user: "root", privateKey: "PRIVATE KEY", dialErrorLimit: 10, perDialTimeout: 15 },
+            value: { host: "127.0.0.1", port: 2221, user: "root", privateKey: "PRIVATE KEY" },
         });
-        expect(all.get("rs2-httpd")!.connection.value).toMatchObject({ host: "127.0.0.1", port: 2223 });
-        for (const inputs of all.values()) expect(inputs.addPreviousOutputInEnv).toBe(false);
+        expect(all.get("lvs-rs2-httpd")!.inputs.connection.value).toMatchObject({ host: "127.0.0.1", port: 2223 });
+        for (const d of all.values()) expect(d.inputs.hostName).toBe(d.name.split("-")[1]);
     });
 
-    it("applies the tutorial's table: the service with rr and both real servers with -m", () => {
-        const table = commands().get("director-virtual-service")!;
-        expect(table.create).toContain('ipvsadm -A -t "$svc" -s rr');
-        expect(table.create).toContain('ipvsadm -a -t "$svc" -r 192.168.2.100:80 -m -w 1');
-        expect(table.create).toContain('ipvsadm -a -t "$svc" -r 192.168.2.101:80 -m -w 1');
-        expect(table.delete).toContain('ipvsadm -D -t "$svc"');
+    it("gives the director the tutorial's table and kernel settings, in the model's terms", async () => {
+        await tutorialCluster();
+        const all = custom();
+        expect(all.get("lvs-director-tcp-80")!.inputs).toMatchObject({
+            hostName: "director",
+            protocol: "tcp",
+            address: "192.168.145.100",
+            port: 80,
+            scheduler: "rr",
+            flags: [],
+            realServers: { "192.168.2.100:80": { forwarding: "nat", weight: 1 }, "192.168.2.101:80": { forwarding: "nat", weight: 1 } },
+            drainTimeout: 30,
+        });
+        expect(all.get("lvs-director-sysctls")!.inputs).toMatchObject({
+            values: { "net.ipv4.ip_forward": "1", "net.ipv4.vs.expire_nodest_conn": "1", "net.ipv4.vs.conn_reuse_mode": "1" },
+            modules: ["ip_vs"],
+        });
+        expect(all.get("lvs-director-addresses")!.inputs.addresses).toEqual({
+            "192.168.145.100/24": { interface: "eth1" },
+            "192.168.2.1/24": { interface: "eth2" },
+        });
+        expect(all.get("lvs-director-ipvsadm")!.inputs.package).toBe("ipvsadm");
     });
 
-    it("replaces the table only for another VIP or port; the scheduler is not a trigger, so a change updates in place", () => {
-        expect(commands().get("director-virtual-service")!.triggers).toEqual(["192.168.145.100:80"]);
-        expect(commands().get("director-addresses")!.triggers).toEqual(["192.168.145.100/24", "eth1", "192.168.2.1/24", "eth2"]);
-        expect(commands().get("rs1-addresses")!.triggers).toEqual(["192.168.2.100/24", "eth1", "192.168.2.1"]);
-        for (const step of ["director-ipvsadm", "director-ip-forward", "rs1-httpd", "rs1-test-page"]) {
-            expect(commands().get(step)!.triggers).toBeUndefined();
-        }
+    it("asks IPVS to expire persistence templates of quiesced servers only when a service is persistent", async () => {
+        await tutorialCluster("p", (args) => (args.virtualServices![0]!.persistence = { timeout: 300 }));
+        expect(custom("p-director-sysctls").get("p-director-sysctls")!.inputs.values["net.ipv4.vs.expire_quiescent_template"]).toBe("1");
+        expect(custom("p-director-tcp-80").get("p-director-tcp-80")!.inputs.persistence).toEqual({ timeout: 300 });
     });
 
-    it("gives each real server the DIP as gateway and its own test page on stdin", () => {
-        expect(commands().get("rs1-addresses")!.create).toContain("ExecStart=/sbin/ip route replace default via 192.168.2.1 dev eth1");
-        expect(commands().get("rs1-test-page")!.stdin).toBe("<h1>rs1 (192.168.2.100)</h1>\n");
-        expect(commands().get("rs2-test-page")!.stdin).toBe("<h1>rs2 (192.168.2.101)</h1>\n");
+    it("gives each real server the DIP as default gateway, lighttpd, and its own test page", async () => {
+        await tutorialCluster();
+        const all = custom();
+        expect(all.get("lvs-rs1-addresses")!.inputs).toMatchObject({
+            addresses: { "192.168.2.100/24": { interface: "eth1" } },
+            defaultRoute: { via: "192.168.2.1", interface: "eth1" },
+        });
+        expect(all.get("lvs-rs1-httpd")!.inputs).toMatchObject({ unit: "lighttpd", package: "lighttpd" });
+        expect(all.get("lvs-rs1-test-page")!.inputs).toMatchObject({
+            path: "/var/www/html/index.html",
+            content: "<h1>rs1 (192.168.2.100)</h1>\n",
+        });
+        expect(all.get("lvs-rs2-test-page")!.inputs.content).toBe("<h1>rs2 (192.168.2.101)</h1>\n");
     });
 
-    it("outputs the VIP URL and the table as the director printed it", async () => {
+    it("computes the outputs users look up", async () => {
+        const cluster = await tutorialCluster("lvs", (args) => (args.realServers[1] = { ...args.realServers[1]!, page: "two\n" }));
         expect(await value(cluster.vipUrl)).toBe("http://192.168.145.100:80/");
-        expect(await value(cluster.ipvsTable)).toBe("stdout of director-virtual-service");
+        expect(await value(cluster.scheduler)).toBe("rr");
+        expect(await value(cluster.ipvsRules)).toEqual([
+            "-A -t 192.168.145.100:80 -s rr",
+            "-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1",
+            "-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 1",
+        ]);
+        expect(await value(cluster.realServerAddresses)).toEqual({
+            rs1: { address: "192.168.2.100", weight: 1 },
+            rs2: { address: "192.168.2.101", weight: 1 },
+        });
+        expect(custom().get("lvs-rs2-test-page")!.inputs.content).toBe("two\n");
+    });
+
+    it("keeps the resources of stacks deployed when children had their hosts' names and ran as commands", async () => {
+        const cluster = await tutorialCluster();
+        const aliases = async (r: pulumi.Resource) =>
+            Promise.all((r as unknown as { __aliases: pulumi.Output<string>[] }).__aliases.map((a) => value(pulumi.output(a))));
+        expect(await aliases(cluster.director)).toContain("urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:Director::director");
+        expect(await aliases(cluster.director.virtualServices[0]!)).toContain(
+            "urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:Director$command:remote:Command::director-virtual-service",
+        );
+        expect(await aliases(cluster.realServers[0]!.ready[2]!)).toContain(
+            "urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:RealServer$command:remote:Command::rs1-test-page",
+        );
+    });
+
+    it("refuses a bad spec in code with every problem, in the same words as for stack settings, before declaring anything", async () => {
+        const { LvsCluster } = await import("../../components");
+        const spec = tutorialSpec();
+        spec.realServers[1]!.address = { interface: "eth1", address: "192.168.3.101", prefixLength: 24 };
+        spec.virtualServices[0]!.scheduler = "fastest" as "rr";
+        let error: unknown;
+        try {
+            new LvsCluster("bad", { ...spec, privateKey: "K" });
+        } catch (err) {
+            error = err;
+        }
+        expect(pulumi.ResourceError.isInstance(error)).toBe(true);
+        expect((error as Error).message).toBe(
+            "Invalid LvsCluster bad arguments (1 problem); nothing was changed:\n" +
+                '  - virtualServices[0].scheduler: unknown scheduler "fastest": use one of rr, wrr, lc, wlc, lblc, ' +
+                "lblcr, dh, sh, sed, nq, fo, ovf, mh (see ipvsadm(8))",
+        );
+        spec.virtualServices[0]!.scheduler = "rr";
+        expect(() => new LvsCluster("bad2", { ...spec, privateKey: "K" })).toThrow(
+            "realServers[1].address: 192.168.3.101/24 is outside the director's inside network 192.168.2.0/24 (director.dip): " +
+                "in NAT mode real servers reply through the director, so put the real server on 192.168.2.0/24 or change director.dip",
+        );
+        await settled();
+        expect(custom("bad")).toEqual(new Map());
+    });
+
+    it("checks computed values as soon as they are known, and no host resource gets them", async () => {
+        const { LvsCluster } = await import("../../components");
+        const spec = tutorialSpec();
+        // In a program the runtime reports the failed registrations' error once, on the component; here the test collects them.
+        const failures = await collectingUnhandled(async () => {
+            const cluster = new LvsCluster("late", {
+                ...spec,
+                director: { ...spec.director, dip: pulumi.output({ interface: "eth2", address: "192.168.145.1", prefixLength: 24 }) },
+                privateKey: "K",
+            });
+            await expect(value(cluster.ipvsRules)).rejects.toThrow(
+                "director.dip: 192.168.145.1/24 is on the VIP's network 192.168.145.0/24: VS/NAT needs the real " +
+                    "servers on a separate inside network; give the DIP an address of that network",
+            );
+            await settled();
+        });
+        expect(failures.length).toBeGreaterThan(0);
+        for (const f of failures) expect(String(f)).toContain("Invalid LvsCluster late arguments (1 problem); nothing was changed");
+        expect(custom("late")).toEqual(new Map());
     });
 });
 
 describe("Director and RealServer on their own", () => {
-    it("run every step through sudo when the SSH user is not root", async () => {
-        const { RealServer } = await import("../../components");
-        const rs = new RealServer("web9", {
-            connection: { host: "web9.example.internal", user: "deploy", privateKey: "K" },
-            address: { interface: "ens18", address: "10.20.0.19", prefixLength: 24 },
-            gateway: "10.20.0.1",
-        });
-        await value(rs.ready.stdout);
-        const steps = commands("web9-");
-        expect(steps.size).toBe(3);
-        for (const inputs of steps.values()) {
-            expect(inputs.create).toMatch(/^sudo -n sh -c 'set -eu/);
-            expect(inputs.delete).toMatch(/^sudo -n sh -c 'set -eu/);
-            expect(inputs.connection.value).toMatchObject({ user: "deploy", port: 22 });
-        }
-    });
-
-    it("refuse a real server whose gateway or address is not an address", async () => {
-        const { RealServer } = await import("../../components");
-        expect(() => new RealServer("web8", {
-            connection: { host: "h", privateKey: "K" },
-            address: { interface: "ens18", address: "10.20.0.300", prefixLength: 24 },
-            gateway: "10.20.0.1; reboot",
-        })).toThrow('RealServer web8: invalid arguments: address.address "10.20.0.300" is not an IPv4 address; gateway "10.20.0.1; reboot" is not an IPv4 address');
-    });
-
-    it("refuse arguments that would reach a shell unchecked", async () => {
+    it("take Input values, and a director needs of a real server only its address, port and weight", async () => {
         const { Director } = await import("../../components");
-        const vip = { interface: "eth1", address: "192.168.145.100", prefixLength: 24 };
-        expect(() => new Director("bad", {
-            connection: { host: "h", privateKey: "K" },
-            vip: { ...vip, interface: "eth1$(reboot)" },
-            dip: { interface: "eth2", address: "192.168.2.1", prefixLength: 24 },
-            virtualService: { port: 80, scheduler: "rr; reboot" as "rr" },
-            realServers: [{ address: { interface: "eth1", address: "192.168.2.100", prefixLength: 24 }, weight: 70000 }],
-        })).toThrow(
-            'Director bad: invalid arguments: vip.interface "eth1$(reboot)" is not an interface name; ' +
-            'virtualService.scheduler "rr; reboot" is not one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh; ' +
-            "realServers[0].weight 70000 is not from 0 to 65535",
+        const director = new Director("edge", {
+            connection: { host: pulumi.output("edge.example.internal"), user: "deploy", privateKey: "K" },
+            vip: { interface: "ens18", address: pulumi.output("203.0.113.10"), prefixLength: 24 },
+            dip: { interface: "ens19", address: "10.20.0.1", prefixLength: 24 },
+            virtualServices: [
+                { port: 443, scheduler: pulumi.output("wlc" as const), realServers: [{ address: pulumi.output("10.20.0.11"), weight: 2 }] },
+            ],
+        });
+        expect(await value(director.ipvsRules)).toEqual([
+            "-A -t 203.0.113.10:443 -s wlc",
+            "-a -t 203.0.113.10:443 -r 10.20.0.11:443 -m -w 2",
+        ]);
+        await settled();
+        expect(custom("edge").get("edge-tcp-443")!.inputs.connection.value).toMatchObject({
+            host: "edge.example.internal",
+            user: "deploy",
+        });
+    });
+
+    it("refuse arguments that would reach a host unchecked, naming each", async () => {
+        const { Director, RealServer } = await import("../../components");
+        expect(
+            () =>
+                new RealServer("web8", {
+                    connection: { host: "h", privateKey: "K" },
+                    address: { interface: "ens18", address: "10.20.0.300", prefixLength: 24 },
+                    gateway: "10.20.0.1; reboot",
+                }),
+        ).toThrow(
+            'Invalid RealServer web8 arguments (2 problems); nothing was changed:\n  - address: "10.20.0.300/24" is ' +
+                "not an IPv4 address with a prefix length, like 192.168.2.100/24\n" +
+                '  - gateway: "10.20.0.1; reboot" is not an IPv4 address',
+        );
+        expect(
+            () =>
+                new Director("bad", {
+                    connection: { host: "h", privateKey: "K" },
+                    vip: { interface: "eth1$(reboot)", address: "192.168.145.100", prefixLength: 24 },
+                    dip: { interface: "eth2", address: "192.168.2.1", prefixLength: 24 },
+                    virtualServices: [{ port: 80, realServers: [{ address: "192.168.2.100", weight: 70000 }] }],
+                }),
+        ).toThrow(
+            new RegExp(
+                'vip.interface: "eth1\\$\\(reboot\\)" is not a network interface name.*\\n' +
+                    ".*virtualServices\\[0\\].realServers\\[0\\].weight: must be from 0 to 65535",
+            ),
         );
     });
 });

@@ -1,5 +1,6 @@
 // The real engine, offline: `pulumi preview` of the committed stacks through
-// the Automation API. Nothing runs on any host in a preview, so no lab is needed.
+// the Automation API. Nothing runs on any host in a preview, so no lab is
+// needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -15,44 +16,99 @@ beforeAll(async () => {
 
 afterAll(() => project?.cleanup());
 
+interface Planned {
+    op: string;
+    type: string;
+    name: string;
+    provider: string;
+    inputs: Record<string, unknown>;
+}
+
+function planner(): { planned: Planned[]; onEvent: (e: EngineEvent) => void } {
+    const planned: Planned[] = [];
+    return {
+        planned,
+        onEvent: (e) => {
+            const m = e.resourcePreEvent?.metadata;
+            if (m)
+                planned.push({
+                    op: m.op,
+                    type: m.type,
+                    name: m.urn.split("::").pop()!,
+                    provider: m.provider ?? "",
+                    inputs: m.new?.inputs ?? {},
+                });
+        },
+    };
+}
+
 describe("pulumi preview (offline, real engine)", () => {
-    it("plans the dev stack: the director, both real servers and every host step", async () => {
+    it("plans the dev stack: the director, both real servers and every host fact, through the project's lvs plugin", async () => {
         const stack = await project.stack("dev");
         // A key of the test's own instead of the lab's: preview needs one to exist, never to work.
         const key = path.join(project.stateDir, "id_ed25519");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
 
-        const planned: { op: string; type: string; name: string }[] = [];
-        const onEvent = (e: EngineEvent) => {
-            const m = e.resourcePreEvent?.metadata;
-            if (m) planned.push({ op: m.op, type: m.type, name: m.urn.split("::").pop()! });
-        };
+        const { planned, onEvent } = planner();
         const result = await stack.preview({ onEvent });
 
-        const creates = planned.filter((p) => p.op === "create").map((p) => `${p.type} ${p.name}`);
-        expect(creates).toEqual(expect.arrayContaining([
-            "lvs:index:LvsCluster lvs", "lvs:index:Director director", "lvs:index:RealServer rs1", "lvs:index:RealServer rs2",
-            "command:remote:Command director-ipvsadm", "command:remote:Command director-ip-forward",
-            "command:remote:Command director-addresses", "command:remote:Command director-virtual-service",
-            "command:remote:Command rs1-addresses", "command:remote:Command rs1-httpd", "command:remote:Command rs1-test-page",
-            "command:remote:Command rs2-addresses", "command:remote:Command rs2-httpd", "command:remote:Command rs2-test-page",
-        ]));
-        expect(planned.filter((p) => p.type === "command:remote:Command")).toHaveLength(10);
-        expect(planned.every((p) => p.op === "create" || p.op === "same")).toBe(true);
-        expect(result.changeSummary.create).toBeGreaterThanOrEqual(15);
-        // The plugin the engine used is the project's (no official plugin here), or the official one where installed.
-        expect(result.stdout).toMatch(/director-virtual-service/);
+        expect(planned.map((p) => `${p.op} ${p.type} ${p.name}`).sort()).toEqual([
+            "create lvs:host:Addresses lvs-director-addresses",
+            "create lvs:host:Addresses lvs-rs1-addresses",
+            "create lvs:host:Addresses lvs-rs2-addresses",
+            "create lvs:host:File lvs-rs1-test-page",
+            "create lvs:host:File lvs-rs2-test-page",
+            "create lvs:host:Package lvs-director-ipvsadm",
+            "create lvs:host:Service lvs-rs1-httpd",
+            "create lvs:host:Service lvs-rs2-httpd",
+            "create lvs:host:Sysctls lvs-director-sysctls",
+            "create lvs:index:Director lvs-director",
+            "create lvs:index:LvsCluster lvs",
+            "create lvs:index:RealServer lvs-rs1",
+            "create lvs:index:RealServer lvs-rs2",
+            "create lvs:ipvs:VirtualService lvs-director-tcp-80",
+            "create pulumi:providers:lvs default",
+            "create pulumi:pulumi:Stack lvs-dev",
+        ]);
+        expect(result.changeSummary).toEqual({ create: 15 });
+        // The project's plugin served them: its Check adds the facts a refresh verifies (`present`, `saved`, ...).
+        const table = planned.find((p) => p.type === "lvs:ipvs:VirtualService")!;
+        expect(table.provider).toMatch(/^urn:pulumi:dev::lvs::pulumi:providers:lvs::default::/);
+        expect(table.inputs).toMatchObject({ present: true, saved: true, restoreAtBoot: true, drainTimeout: 30, flags: [] });
+        expect(planned.find((p) => p.name === "lvs-rs1-httpd")!.inputs).toMatchObject({ installed: true, enabled: true, running: true });
+        // Plugins are found without the CLI's warning about a plugin on PATH.
+        expect(result.stdout + result.stderr).not.toMatch(/from \$PATH/);
     });
 
     it("stops the prod stack before any change when no SSH key is set, naming the setting and the fix", async () => {
         const stack = await project.stack("prod");
-        const failure = await stack.preview().then(() => undefined, (err: Error) => err.message);
+        const failure = await stack.preview().then(
+            () => undefined,
+            (err: Error) => err.message,
+        );
         expect(failure).toContain("Invalid stack configuration (1 problem); nothing was changed:");
-        expect(failure).toContain("lvs:sshPrivateKey: missing SSH key: `pulumi config set --secret lvs:sshPrivateKey < ~/.ssh/id_ed25519`, or set lvs:ssh.privateKeyFile");
+        expect(failure).toContain(
+            "lvs:sshPrivateKey: missing SSH key: `pulumi config set --secret lvs:sshPrivateKey < ~/.ssh/id_ed25519`, " +
+                "or set lvs:ssh.privateKeyFile",
+        );
     });
 
-    it("plans prod once its key is set as a secret, which never appears in the stack settings in clear", async () => {
+    it("stops when the key setting is not a private key, naming it, without printing it", async () => {
+        const stack = await project.stack("prod");
+        await stack.setConfig("lvs:sshPrivateKey", { value: "-----BEGIN NOTHING-----\nhunter2\n", secret: true });
+        const failure = await stack.preview().then(
+            () => undefined,
+            (err: Error) => err.message,
+        );
+        expect(failure).toContain(
+            "lvs:sshPrivateKey: the secret is not an SSH private key (OpenSSH or PEM format, such as ~/.ssh/id_ed25519)",
+        );
+        expect(failure).not.toContain("hunter2");
+        await stack.removeConfig("lvs:sshPrivateKey");
+    });
+
+    it("plans prod once its key is set as a secret, which never appears in the stack settings or output in clear", async () => {
         const stack = await project.stack("prod");
         const key = path.join(project.stateDir, "prod_key");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
@@ -61,9 +117,30 @@ describe("pulumi preview (offline, real engine)", () => {
         const settings = readFileSync(path.join(project.dir, "stacks", "Pulumi.prod.yaml"), "utf8");
         expect(settings).toMatch(/lvs:sshPrivateKey:\n\s+secure: v1:/);
         expect(settings).not.toContain("OPENSSH PRIVATE KEY");
-        const result = await stack.preview();
+        const { planned, onEvent } = planner();
+        const result = await stack.preview({ onEvent, diff: true });
         expect(result.stdout).not.toContain("OPENSSH PRIVATE KEY");
-        expect(result.stdout).toContain("web1-test-page");
-        expect(result.stdout).toContain("director-virtual-service");
+        expect(
+            planned
+                .filter((p) => p.type.startsWith("lvs:host:") || p.type.startsWith("lvs:ipvs:"))
+                .map((p) => p.name)
+                .sort(),
+        ).toEqual([
+            "lvs-director-addresses",
+            "lvs-director-ipvsadm",
+            "lvs-director-sysctls",
+            "lvs-director-tcp-80",
+            "lvs-web1-addresses",
+            "lvs-web1-httpd",
+            "lvs-web1-test-page",
+            "lvs-web2-addresses",
+            "lvs-web2-httpd",
+            "lvs-web2-test-page",
+        ]);
+        expect(planned.find((p) => p.type === "lvs:ipvs:VirtualService")!.inputs).toMatchObject({
+            scheduler: "wlc",
+            persistence: { timeout: 300 },
+            realServers: { "10.20.0.11:80": { forwarding: "nat", weight: 2 }, "10.20.0.12:80": { forwarding: "nat", weight: 1 } },
+        });
     });
 });

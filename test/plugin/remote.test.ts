@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { CommandProvider } from "../../plugins/command/src/provider";
-import { SshPool } from "../../plugins/command/src/ssh";
+import { SshPool } from "../../provider/ssh";
 import { freePort, Sshd, startSshd } from "../support/sshd";
 
 const URN = "urn:pulumi:test::lvs::lvs:index:Director$command:remote:Command::director-step";
@@ -85,7 +85,10 @@ describe("command:remote:Command over SSH", () => {
     });
 
     it("delete runs `delete` with the stored inputs and output", async () => {
-        const { outs } = await provider.create(URN, await checked({ create: "echo stored", delete: 'echo "$PULUMI_COMMAND_STDOUT" >&2; exit 4' }));
+        const { outs } = await provider.create(
+            URN,
+            await checked({ create: "echo stored", delete: 'echo "$PULUMI_COMMAND_STDOUT" >&2; exit 4' }),
+        );
         // The failing delete proves it ran, with the stored stdout in its environment.
         await expect(provider.delete("id", URN, outs)).rejects.toThrow(/Process exited with status 4: running .*:\nstored\n/);
     });

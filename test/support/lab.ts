@@ -28,7 +28,9 @@ export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
         stdio: ["ignore", "pipe", echo ? "inherit" : "pipe"],
     });
     if (result.status !== 0) {
-        throw new Error(`lab ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr ?? ""}${result.stdout}`);
+        throw new Error(
+            `lab ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stderr ?? ""}${result.stdout}`,
+        );
     }
     return result.stdout;
 }
@@ -69,7 +71,12 @@ export function qemuPids(): Record<string, number> {
 /** What of the CI lab still exists on this machine: its namespace, and any process running from its directory. */
 export function labLeftovers(): string[] {
     const left: string[] = [];
-    if (execFileSync("ip", ["netns", "list"]).toString().split("\n").some((l) => l.split(" ")[0] === CI_LAB_ENV.PULUMI_LVS_LAB_NETNS)) {
+    if (
+        execFileSync("ip", ["netns", "list"])
+            .toString()
+            .split("\n")
+            .some((l) => l.split(" ")[0] === CI_LAB_ENV.PULUMI_LVS_LAB_NETNS)
+    ) {
         left.push(`network namespace ${CI_LAB_ENV.PULUMI_LVS_LAB_NETNS}`);
     }
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {

@@ -17,20 +17,29 @@ export interface Project {
     cleanup(): void;
 }
 
+/** The environment of the project's toolchain (.toolchain/env) for a run with its state in `stateDir`. */
+export function toolchainEnv(stateDir: string): Record<string, string> {
+    const home = path.join(repo, ".toolchain", "pulumi-home");
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "pulumi-lvs tests",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // The toolchain's own Pulumi home holds the offline command plugin (absent where the official one is installed).
+        ...(existsSync(home) ? { PULUMI_HOME: home } : {}),
+    };
+}
+
 export async function projectCopy(): Promise<Project> {
     const root = path.join(repo, ".toolchain");
-    if (!existsSync(path.join(root, "bin", "pulumi"))) throw new Error("no Pulumi toolchain: run `npm run setup` (or `npm test`, which does)");
+    if (!existsSync(path.join(root, "bin", "pulumi")))
+        throw new Error("no Pulumi toolchain: run `npm run setup` (or `npm test`, which does)");
     const base = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-engine-"));
     const dir = path.join(base, "project");
     const stateDir = path.join(base, "state");
     execFileSync("bash", [path.join(repo, "scripts/copy-program.sh"), dir]);
     const pulumiCommand = await PulumiCommand.get({ root });
-    const envVars = {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_CONFIG_PASSPHRASE: "pulumi-lvs tests",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
+    const envVars = toolchainEnv(stateDir);
     mkdirSync(stateDir, { recursive: true });
     return {
         dir,

@@ -1,10 +1,24 @@
-// The tutorial's cluster as raw stack settings, for tests to vary.
-import { RawClusterConfig } from "../../src/config";
+// The tutorial's cluster as raw stack settings and as a spec, for tests to vary.
+import { KeyFileState, ParseEnvironment, parseClusterConfig, RawClusterConfig } from "../../src/config";
+import { ClusterSpec } from "../../src/spec";
 
-export function tutorialConfig(): { ssh: Record<string, unknown>; director: Record<string, unknown>; virtualService: Record<string, unknown>; realServers: Record<string, unknown>[] } & RawClusterConfig {
+type Settings = {
+    ssh: Record<string, unknown>;
+    director: Record<string, unknown>;
+    virtualService: Record<string, unknown>;
+    realServers: Record<string, unknown>[];
+};
+
+export function tutorialConfig(): Settings & RawClusterConfig {
     return {
         ssh: { user: "root", privateKeyFile: "/keys/id" },
-        director: { ssh: { host: "127.0.0.1", port: 2221 }, vip: "192.168.145.100/24", vipInterface: "eth1", dip: "192.168.2.1/24", dipInterface: "eth2" },
+        director: {
+            ssh: { host: "127.0.0.1", port: 2221 },
+            vip: "192.168.145.100/24",
+            vipInterface: "eth1",
+            dip: "192.168.2.1/24",
+            dipInterface: "eth2",
+        },
         virtualService: { port: 80, scheduler: "rr" },
         realServers: [
             { name: "rs1", ssh: { host: "127.0.0.1", port: 2222 }, address: "192.168.2.100/24", interface: "eth1" },
@@ -13,4 +27,17 @@ export function tutorialConfig(): { ssh: Record<string, unknown>; director: Reco
     };
 }
 
-export const keyFileEnv = { secretKeySet: false, projectDir: "/project", fileExists: (f: string) => f === "/keys/id" };
+/** Key files as a test's file system has them: /keys/id is a key, /keys is a directory, /keys/id.pub a public key. */
+export function inspectTestKeyFile(file: string): KeyFileState {
+    if (file === "/keys/id") return "ok";
+    if (file === "/keys") return "directory";
+    if (file === "/keys/id.pub") return { problem: "is a public key: give the private key (the file without .pub)" };
+    return "missing";
+}
+
+export const keyFileEnv: ParseEnvironment = { secretKeySet: false, projectDir: "/project", inspectKeyFile: inspectTestKeyFile };
+
+/** The tutorial's spec: director, rs1 and rs2, round robin, VS/NAT. */
+export function tutorialSpec(): ClusterSpec {
+    return parseClusterConfig(tutorialConfig(), keyFileEnv).spec;
+}

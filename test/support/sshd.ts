@@ -14,6 +14,8 @@ export interface Sshd {
     privateKey: string;
     /** The server's host key in authorized_keys form. */
     hostKey: string;
+    /** The PID of the sshd the test started (its children serve the connections). */
+    pid: number;
     /** sshd's own log (connections, rejected env, ...). */
     log(): string;
     stop(): Promise<void>;
@@ -46,7 +48,7 @@ async function waitForBanner(port: number, deadline: number): Promise<void> {
     throw new Error(`sshd did not answer on 127.0.0.1:${port}`);
 }
 
-export async function startSshd(options: { acceptEnv?: string[] } = {}): Promise<Sshd> {
+export async function startSshd(options: { acceptEnv?: string[]; logLevel?: string } = {}): Promise<Sshd> {
     const dir = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-sshd-"));
     const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, file)]);
     keygen("host_key");
@@ -63,7 +65,7 @@ export async function startSshd(options: { acceptEnv?: string[] } = {}): Promise
         "UsePAM no",
         "PasswordAuthentication no",
         "PermitRootLogin prohibit-password",
-        "LogLevel VERBOSE",
+        `LogLevel ${options.logLevel ?? "VERBOSE"}`,
         ...(options.acceptEnv?.length ? [`AcceptEnv ${options.acceptEnv.join(" ")}`] : []),
     ];
     writeFileSync(path.join(dir, "sshd_config"), config.join("\n") + "\n");
@@ -86,6 +88,7 @@ export async function startSshd(options: { acceptEnv?: string[] } = {}): Promise
         user,
         privateKey: readFileSync(path.join(dir, "client_key"), "utf8"),
         hostKey: readFileSync(path.join(dir, "host_key.pub"), "utf8").trim(),
+        pid: child.pid!,
         log: () => readFileSync(logFile, "utf8"),
         async stop() {
             child.kill("SIGTERM");

@@ -10,7 +10,10 @@ describe("lab/lab without a known command", () => {
         expect(run.status).toBe(2);
         const usage = run.stderr.trimEnd().split("\n");
         for (const command of ["up", "down", "status", "ssh VM", "exec CMD", "key"]) {
-            expect(usage.some((line) => line.trimStart().startsWith(`lab/lab ${command}`)), command).toBe(true);
+            expect(
+                usage.some((line) => line.trimStart().startsWith(`lab/lab ${command}`)),
+                command,
+            ).toBe(true);
         }
         expect(usage.filter((line) => /^\s*(set -|repo=|case )/.test(line))).toEqual([]);
         expect(usage.length).toBeLessThan(15);

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { DiffResult } from "@pulumi/pulumi/provider";
 import { CommandKind, INPUT_KEYS } from "./inputs";
-import { containsUnknown, reveal } from "./rpcValues";
+import { containsUnknown, reveal } from "../../../provider/rpcValues";
 
 function normalize(value: unknown): unknown {
     const plain = reveal(value);
@@ -12,9 +12,7 @@ function normalize(value: unknown): unknown {
 
 /** The input keys whose values differ between the stored state and the new inputs. */
 export function changedInputs(kind: CommandKind, olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-    return INPUT_KEYS[kind].filter(
-        (key) => containsUnknown(news[key]) || !isDeepStrictEqual(normalize(olds[key]), normalize(news[key])),
-    );
+    return INPUT_KEYS[kind].filter((key) => containsUnknown(news[key]) || !isDeepStrictEqual(normalize(olds[key]), normalize(news[key])));
 }
 
 /**

@@ -2,28 +2,13 @@
 // provider's Check step: type checks plus the connection defaults that the
 // official provider applies (port 22, user root, 10 dial errors, 15 s per dial).
 import { CheckFailure, CheckResult } from "@pulumi/pulumi/provider";
-import { containsUnknown, reveal, secret, unknownValue } from "./rpcValues";
+import { containsUnknown, reveal, secret, unknownValue } from "../../../provider/rpcValues";
+import { Connection } from "../../../provider/ssh";
+
+export type { Connection };
 
 export const LOGGING_MODES = ["stdout", "stderr", "stdoutAndStderr", "none"] as const;
 export type Logging = (typeof LOGGING_MODES)[number];
-
-/** How to reach a host over SSH; the same fields as `@pulumi/command`'s `remote.ConnectionArgs`. */
-export interface ProxyConnection {
-    host: string;
-    port: number;
-    user: string;
-    password?: string;
-    privateKey?: string;
-    privateKeyPassword?: string;
-    agentSocketPath?: string;
-    dialErrorLimit: number;
-    perDialTimeout: number;
-    hostKey?: string;
-}
-
-export interface Connection extends ProxyConnection {
-    proxy?: ProxyConnection;
-}
 
 /** Inputs shared by both command resources, after secrets are revealed. */
 export interface CommandInputs {
@@ -52,8 +37,18 @@ export type CommandKind = "local" | "remote";
 export const INPUT_KEYS: Record<CommandKind, readonly string[]> = {
     remote: ["triggers", "create", "update", "delete", "stdin", "logging", "environment", "addPreviousOutputInEnv", "connection"],
     local: [
-        "triggers", "create", "update", "delete", "stdin", "logging", "environment", "addPreviousOutputInEnv",
-        "interpreter", "dir", "assetPaths", "archivePaths",
+        "triggers",
+        "create",
+        "update",
+        "delete",
+        "stdin",
+        "logging",
+        "environment",
+        "addPreviousOutputInEnv",
+        "interpreter",
+        "dir",
+        "assetPaths",
+        "archivePaths",
     ],
 };
 
@@ -75,8 +70,7 @@ const isString: Rule = (v) => (typeof v === "string" ? undefined : "must be a st
 const isBoolean: Rule = (v) => (typeof v === "boolean" ? undefined : "must be a boolean");
 const isNumber: Rule = (v) => (typeof v === "number" && Number.isFinite(v) ? undefined : "must be a number");
 const isArray: Rule = (v) => (Array.isArray(v) ? undefined : "must be a list");
-const isStringArray: Rule = (v) =>
-    Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be a list of strings";
+const isStringArray: Rule = (v) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be a list of strings");
 const isStringMap: Rule = (v) =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
         ? undefined
@@ -111,8 +105,10 @@ const CONNECTION_RULES: Record<string, Rule> = {
 function checkFields(prefix: string, value: Record<string, unknown>, rules: Record<string, Rule>): CheckFailure[] {
     const failures: CheckFailure[] = [];
     for (const [key, rule] of Object.entries(rules)) {
-        const v = value[key];
-        if (v === undefined || v === null || containsUnknown(v)) continue;
+        // Secret-wrapped values are checked by what they hold (as the official provider accepts them).
+        const raw = value[key];
+        if (raw === undefined || raw === null || containsUnknown(raw)) continue;
+        const v = reveal(raw);
         const reason = rule(v);
         if (reason) failures.push({ property: prefix + key, reason: `${prefix + key} ${reason}` });
     }

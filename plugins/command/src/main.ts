@@ -4,14 +4,14 @@
 // argument; status lines go back to it.
 import { parseArgs } from "node:util";
 import { main } from "@pulumi/pulumi/provider";
-import { engineLog } from "./engineLog";
+import { engineLog } from "../../../provider/engineLog";
+import { SshPool } from "../../../provider/ssh";
 import { CommandProvider } from "./provider";
-import { SshPool } from "./ssh";
 
 const args = process.argv.slice(2);
 const { positionals } = parseArgs({ args, strict: false, allowPositionals: true, options: { tracing: { type: "string" } } });
 const log = engineLog(positionals[0]);
-const ssh = new SshPool((message) => log("", message));
+const ssh = new SshPool((message: string) => log("", message));
 process.once("exit", () => ssh.close());
 
 main(new CommandProvider(ssh, log), args).catch((err: unknown) => {

@@ -27,8 +27,8 @@ export class CommandOutput {
 
     constructor(private readonly sink: OutputSink) {}
 
-    write(stream: StreamName, chunk: Buffer | string): void {
-        const text = chunk.toString();
+    /** Takes decoded text (a multi-byte character never arrives split: the sources decode with a StringDecoder). */
+    write(stream: StreamName, text: string): void {
         this.chunks[stream].push(text);
         this.combined += text;
         const lines = (this.partial[stream] + text).split("\n");

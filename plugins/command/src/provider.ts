@@ -3,13 +3,14 @@
 // provider's semantics (see ../README.md and ../../../test/plugin).
 import { randomBytes } from "node:crypto";
 import { CheckResult, CreateResult, DiffResult, InvokeResult, Provider, UpdateResult } from "@pulumi/pulumi/provider";
+import { EngineLog } from "../../../provider/engineLog";
+import { reveal } from "../../../provider/rpcValues";
+import { SshPool } from "../../../provider/ssh";
 import { diffCommand } from "./diff";
-import { EngineLog } from "./engineLog";
 import { checkInputs, CommandKind, LocalCommandInputs, RemoteCommandInputs } from "./inputs";
-import { runLocal } from "./local";
+import { cancelLocalCommands, runLocal } from "./local";
 import { CommandOutput, loggingSink } from "./output";
-import { reveal } from "./rpcValues";
-import { SshPool } from "./ssh";
+import { runRemote } from "./remote";
 
 /** The `@pulumi/command` SDK version this plugin stands in for. */
 export const PROVIDER_VERSION = "1.2.1";
@@ -41,6 +42,7 @@ function kindOf(urn: string): CommandKind {
     return kind;
 }
 
+/** The previous run's output, passed as PULUMI_COMMAND_STDOUT/STDERR unless the resource opts out. */
 function previousOutputEnv(inputs: { addPreviousOutputInEnv?: boolean }, state: Props): Record<string, string> {
     if (inputs.addPreviousOutputInEnv === false) return {};
     const env: Record<string, string> = {};
@@ -91,14 +93,20 @@ export class CommandProvider implements Provider {
         throw new Error(`function ${token} is not served by pulumi-lvs's offline command plugin`);
     }
 
-    private run(urn: string, props: Props, command: string, extraEnv: Record<string, string>): Promise<CommandOutput> {
+    /** The engine's Cancel: local commands are ended (a running remote command is not interrupted, as upstream). */
+    async cancel(): Promise<void> {
+        cancelLocalCommands();
+    }
+
+    private run(urn: string, props: Props, command: string, previousOutput: Record<string, string>): Promise<CommandOutput> {
         const kind = kindOf(urn);
         const plain = reveal(props) as unknown as RemoteCommandInputs & LocalCommandInputs;
-        const env = { ...(plain.environment ?? {}), ...extraEnv };
         const sink = loggingSink(plain.logging, (line) => this.log(urn, line));
         if (kind === "remote") {
-            return this.ssh.run(plain.connection, { command, env, stdin: plain.stdin }, sink);
+            const run = { command, environment: plain.environment ?? {}, previousOutput, stdin: plain.stdin };
+            return runRemote(this.ssh, plain.connection, run, sink, (message) => this.log(urn, message, "warning"));
         }
+        const env = { ...(plain.environment ?? {}), ...previousOutput };
         return runLocal({ command, env, stdin: plain.stdin, interpreter: plain.interpreter, dir: plain.dir }, sink);
     }
 }

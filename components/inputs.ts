@@ -1,0 +1,80 @@
+// Helpers for Input-typed arguments: a deep Input type, and validation that
+// runs at once when every value is known (an error before anything is
+// declared) or, for values computed by other resources, as soon as they are,
+// before any host resource can use them.
+import * as pulumi from "@pulumi/pulumi";
+
+/** A value, or a promise or output of it, at every level of an object or list. */
+export type InputOf<T> = pulumi.Input<T extends (infer U)[] ? InputOf<U>[] : T extends object ? { [K in keyof T]: InputOf<T[K]> } : T>;
+
+/** True when no Output or Promise hides anywhere in `value` (it can be checked right away). */
+export function isKnown(value: unknown): boolean {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return false;
+    if (Array.isArray(value)) return value.every(isKnown);
+    if (typeof value === "object" && value !== null) return Object.values(value).every(isKnown);
+    return true;
+}
+
+/**
+ * An error whose message stays as written. An error raised while a resource's
+ * inputs are resolved reaches every resource built from them, and the SDK
+ * prefixes its message with `error serializing property ...` each time; the
+ * user should read the problem, once.
+ */
+export function withFixedMessage<E extends Error>(error: E): E {
+    const message = error.message;
+    Object.defineProperty(error, "message", { get: () => message, set: () => undefined, configurable: true });
+    // Its stack is never shown (the message is the whole story); left to be formatted lazily, the SDK's source-map
+    // support spends tens of seconds on it when the error surfaces from an apply.
+    Object.defineProperty(error, "stack", { value: `${error.name}: ${message}`, writable: true, configurable: true });
+    // The SDK inspects an uncaught error for its traces; the resource it points at is a whole graph of outputs.
+    if ("resource" in error)
+        Object.defineProperty(error, "resource", { value: (error as { resource?: unknown }).resource, enumerable: false });
+    return error;
+}
+
+/** The error a component raises for bad arguments: every problem, and that nothing was changed. */
+export function argumentsError(component: pulumi.Resource, what: string, problems: string[]): pulumi.ResourceError {
+    return withFixedMessage(
+        new pulumi.ResourceError(
+            `Invalid ${what} (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was changed:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+            component,
+            /* hideStack */ true,
+        ),
+    );
+}
+
+/**
+ * Resolves `args` and checks them with `validate`: synchronously when all is
+ * known (throwing from the constructor), else when the values arrive (the
+ * returned output then fails, and so does every resource built from it).
+ */
+export function validated<T>(
+    component: pulumi.Resource,
+    what: string,
+    args: InputOf<T>,
+    validate: (value: T) => string[],
+): pulumi.Output<T> {
+    if (isKnown(args)) {
+        const problems = validate(args as T);
+        if (problems.length > 0) throw argumentsError(component, what, problems);
+        return pulumi.output(args as T) as pulumi.Output<T>;
+    }
+    const checked = (pulumi.output(args) as unknown as pulumi.Output<T>).apply((value) => {
+        const problems = validate(value);
+        if (problems.length > 0) throw argumentsError(component, what, problems);
+        return value;
+    });
+    // The failure is reported through the resources built from it; observed here too, Node does not also
+    // warn about a rejection "handled asynchronously".
+    const internals = checked as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    for (const p of [internals.promise(), internals.isKnown, internals.isSecret]) p.catch(() => undefined);
+    return checked;
+}
+
+/** `fn` of a value: at once when it is known, else once it is. */
+export function mapInput<V, U>(value: V, fn: (value: pulumi.Unwrap<V>) => U): U | pulumi.Output<U> {
+    if (isKnown(value)) return fn(value as pulumi.Unwrap<V>);
+    return pulumi.output(value).apply((v) => fn(v as pulumi.Unwrap<V>)) as pulumi.Output<U>;
+}

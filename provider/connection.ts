@@ -1,0 +1,32 @@
+// The `connection` property of every lvs resource: how to reach the host over
+// SSH, with the command provider's defaults (port 22, user root, 10 dial
+// attempts of at most 15 s), so that the same object works for both.
+import { z } from "zod";
+import { privateKeyProblem } from "../src/sshKey";
+import { Connection } from "./ssh";
+
+const endpoint = {
+    host: z.string().min(1, { error: "connection.host is required" }),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1).default("root"),
+    password: z.string().optional(),
+    // Checked before any dial, and never echoed: a wrong key fails the preview, not the first connection.
+    privateKey: z
+        .string()
+        .refine((k) => privateKeyProblem(k) === undefined, { error: (iss) => `the private key ${privateKeyProblem(iss.input as string)}` })
+        .optional(),
+    privateKeyPassword: z.string().optional(),
+    agentSocketPath: z.string().optional(),
+    dialErrorLimit: z.number().int().default(10),
+    perDialTimeout: z.number().int().min(0).default(15),
+    hostKey: z.string().optional(),
+};
+
+export const connectionSchema = z.object({ ...endpoint, proxy: z.object(endpoint).optional() });
+
+/** The connection with its defaults; throws with the property at fault. */
+export function checkedConnection(value: unknown): Connection {
+    const parsed = connectionSchema.safeParse(value);
+    if (!parsed.success) throw new Error(`connection: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return parsed.data as Connection;
+}

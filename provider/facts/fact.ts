@@ -1,0 +1,43 @@
+// What the provider knows of each resource type: the shape of its desired
+// state (checked with the same rules as the cluster spec), which changes
+// replace it, and how to create, read back, update and delete it on a host.
+// The provider's diff compares the desired state with the state in Pulumi's
+// view, which a refresh (read) sets to what the host really has: that is how
+// drift shows up in a preview, property by property.
+import { z } from "zod";
+import { Transport } from "../host";
+
+/** What a fact's operations get besides the host: progress and warnings for the engine. */
+export interface FactContext {
+    transport: Transport;
+    /** A status line shown while the step runs. */
+    status(message: string): void;
+    /** A warning kept in the summary. */
+    warn(message: string): void;
+}
+
+/** Desired state (the resource's inputs, without the connection) as plain data. */
+export type Props = Record<string, unknown>;
+
+export interface Fact<D extends Props = Props> {
+    /** The resource type token, e.g. `lvs:host:Sysctls`. */
+    type: string;
+    /** Validates the desired state and fills in what is implied (e.g. `running: true`). */
+    schema: z.ZodType<D>;
+    /** Top-level properties whose change replaces the resource (a different thing on the host). */
+    replaceOn: readonly string[];
+    /** Names the host in messages and scripts: the desired state's `name`. */
+    hostName(desired: D): string;
+    /** Converges the host; returns extra outputs (besides the desired state). */
+    create(ctx: FactContext, desired: D): Promise<Props>;
+    /** Converges the host from the state `olds` to `desired`; returns extra outputs. */
+    update(ctx: FactContext, olds: D, desired: D): Promise<Props>;
+    /** What the host has, in the desired state's shape (only the properties that can be read back are replaced). */
+    read(ctx: FactContext, state: D): Promise<Props>;
+    /** Undoes what create and update did. */
+    delete(ctx: FactContext, state: D): Promise<void>;
+}
+
+export function defineFact<D extends Props>(fact: Fact<D>): Fact<D> {
+    return fact;
+}

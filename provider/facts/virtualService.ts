@@ -1,0 +1,177 @@
+// lvs:ipvs:VirtualService: one virtual service and its real servers on a
+// director. Create and update read the live table, plan the difference
+// (src/ipvs/plan.ts) and apply it in place; entries on their way out are
+// quiesced and drained of active connections (up to `drainTimeout` seconds)
+// before they are deleted. Read reports the live service in the desired
+// state's shape, so that a preview shows each drifted entry or setting.
+import { z } from "zod";
+import {
+    describeChange,
+    entryKey,
+    FORWARDING_METHODS,
+    parseCounters,
+    parseSavedRules,
+    planSync,
+    PROTOCOLS,
+    RealServerEntry,
+    savedRules,
+    serviceArgument,
+    serviceKey,
+    ServiceTable,
+    VirtualService,
+} from "../../src/ipvs";
+import {
+    applyTableScript,
+    listServiceScript,
+    parseTableRead,
+    readTableScript,
+    removeServiceScript,
+} from "../../src/hostScripts/virtualService";
+import { isIPv4 } from "../../src/patterns";
+import { MAX_DRAIN_TIMEOUT } from "../../src/spec";
+import { hostNameSchema, portSchema, schedulerSchema, weightSchema } from "../../src/validate";
+import { runScript } from "../host";
+import { defineFact, FactContext } from "./fact";
+
+const entrySchema = z.object({ forwarding: z.enum(FORWARDING_METHODS), weight: weightSchema });
+
+const schema = z
+    .object({
+        hostName: hostNameSchema,
+        protocol: z.enum(PROTOCOLS).optional(),
+        address: z
+            .string()
+            .refine(isIPv4, { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address` })
+            .optional(),
+        port: portSchema("the virtual service port").optional(),
+        fwmark: z.number().int().min(1).max(0xffffffff).optional(),
+        scheduler: schedulerSchema,
+        flags: z.array(z.string().regex(/^[a-z]+-[a-z]+$/)).default([]),
+        persistence: z.object({ timeout: z.number().int().min(1), netmask: z.string().refine(isIPv4).optional() }).optional(),
+        realServers: z.record(
+            z.string().refine((k) => /^[0-9.]+:\d+$/.test(k) && isIPv4(k.split(":")[0]!), {
+                error: (iss) => `${JSON.stringify(iss.input)} is not address:port`,
+            }),
+            entrySchema,
+        ),
+        drainTimeout: z.number().int().min(0).max(MAX_DRAIN_TIMEOUT).default(30),
+        present: z.literal(true).default(true),
+        saved: z.literal(true).default(true),
+        restoreAtBoot: z.literal(true).default(true),
+    })
+    .refine((d) => (d.fwmark !== undefined) !== (d.protocol !== undefined && d.address !== undefined && d.port !== undefined), {
+        error: "a virtual service has either a protocol, address and port, or a firewall mark (fwmark)",
+    });
+
+export type VirtualServiceState = z.infer<typeof schema>;
+
+/** The desired state as the typed model. */
+export function tableOf(
+    d: Pick<VirtualServiceState, "protocol" | "address" | "port" | "fwmark" | "scheduler" | "flags" | "persistence" | "realServers">,
+): ServiceTable {
+    const id = d.fwmark !== undefined ? { fwmark: d.fwmark } : { protocol: d.protocol!, address: d.address!, port: d.port! };
+    const service: VirtualService = {
+        ...id,
+        scheduler: d.scheduler,
+        flags: [...d.flags].sort(),
+        ...(d.persistence ? { persistence: d.persistence } : {}),
+    };
+    const realServers: RealServerEntry[] = Object.entries(d.realServers).map(([key, e]) => {
+        const colon = key.lastIndexOf(":");
+        return { address: key.slice(0, colon), port: Number(key.slice(colon + 1)), forwarding: e.forwarding, weight: e.weight };
+    });
+    return { service, realServers };
+}
+
+interface LiveTable {
+    table?: ServiceTable;
+    saved: boolean;
+    restoreAtBoot: boolean;
+}
+
+async function readLive(ctx: FactContext, d: VirtualServiceState): Promise<LiveTable> {
+    const key = serviceKey(tableOf(d).service);
+    const read = parseTableRead(await runScript(ctx.transport, "read of the IPVS table", readTableScript(d.hostName), ctx.warn));
+    const live = parseSavedRules(read.live).find((t) => serviceKey(t.service) === key);
+    const saved = parseSavedRules(read.saved).find((t) => serviceKey(t.service) === key);
+    const same = (a?: ServiceTable, b?: ServiceTable) =>
+        JSON.stringify(a ? savedRules(a).sort() : null) === JSON.stringify(b ? savedRules(b).sort() : null);
+    return { table: live, saved: same(live, saved), restoreAtBoot: read.restoreAtBoot };
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until the drained entries have no active connection, or the deadline passes. */
+async function drain(ctx: FactContext, d: VirtualServiceState, entries: string[]): Promise<void> {
+    const table = tableOf(d);
+    const svc = serviceArgument(table.service);
+    const key = serviceKey(table.service);
+    const deadline = Date.now() + d.drainTimeout * 1000;
+    for (;;) {
+        const listing = await runScript(ctx.transport, "drain check", listServiceScript(d.hostName, svc), ctx.warn);
+        const counters = parseCounters(listing).get(key);
+        const busy = entries.map((e) => ({ entry: e, active: counters?.get(e)?.activeConnections ?? 0 })).filter((e) => e.active > 0);
+        if (busy.length === 0) return;
+        const left = Math.ceil((deadline - Date.now()) / 1000);
+        const what = busy.map((b) => `${b.entry}: ${b.active} active connection${b.active === 1 ? "" : "s"}`).join(", ");
+        if (left <= 0) {
+            ctx.warn(
+                `service ${key}: drain deadline of ${d.drainTimeout} s reached with ${what}; going ahead (raise ` +
+                    `lvs:drainTimeout to wait longer)`,
+            );
+            return;
+        }
+        ctx.status(`service ${key}: draining ${what} (${left} s left)`);
+        await sleep(1000);
+    }
+}
+
+/** Converges the live service into the desired one, in place; returns the listing after the change. */
+async function converge(ctx: FactContext, d: VirtualServiceState): Promise<{ ipvsTable: string }> {
+    const desired = tableOf(d);
+    const svc = serviceArgument(desired.service);
+    const live = await readLive(ctx, d);
+    const plan = planSync(desired, live.table);
+    for (const change of plan.changes) ctx.status(describeChange(desired.service, change));
+    let listing = await runScript(ctx.transport, "IPVS table change", applyTableScript(d.hostName, svc, plan.apply), ctx.warn);
+    if (plan.drain.length > 0) {
+        await drain(ctx, d, plan.drain);
+        listing = await runScript(ctx.transport, "IPVS table change", applyTableScript(d.hostName, svc, plan.remove), ctx.warn);
+    }
+    return { ipvsTable: listing.trimEnd() };
+}
+
+export const virtualServiceFact = defineFact<VirtualServiceState>({
+    type: "lvs:ipvs:VirtualService",
+    schema: schema as unknown as z.ZodType<VirtualServiceState>,
+    replaceOn: ["hostName", "protocol", "address", "port", "fwmark"],
+    hostName: (d) => d.hostName,
+    create: (ctx, d) => converge(ctx, d),
+    update: (ctx, _olds, d) => converge(ctx, d),
+    async read(ctx, state) {
+        const live = await readLive(ctx, state);
+        if (!live.table) return { present: false, realServers: {}, saved: live.saved, restoreAtBoot: live.restoreAtBoot };
+        const { service } = live.table;
+        return {
+            present: true,
+            scheduler: service.scheduler,
+            flags: service.flags,
+            persistence: service.persistence,
+            realServers: Object.fromEntries(
+                live.table.realServers.map((e) => [entryKey(e), { forwarding: e.forwarding, weight: e.weight }]),
+            ),
+            saved: live.saved,
+            restoreAtBoot: live.restoreAtBoot,
+        };
+    },
+    async delete(ctx, state) {
+        await runScript(
+            ctx.transport,
+            "IPVS service delete",
+            removeServiceScript(state.hostName, serviceArgument(tableOf(state).service)),
+            ctx.warn,
+        );
+    },
+});

@@ -1,0 +1,337 @@
+// The lvs provider's gRPC service, written against the engine's protocol
+// directly: the SDK's generic provider server (`@pulumi/pulumi/provider`) has
+// no detailed diff, and a preview must name each drifted table entry or host
+// fact, with the live value beside the desired one.
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import * as anyproto from "google-protobuf/google/protobuf/any_pb";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import { z } from "zod";
+import { connectionSchema } from "./connection";
+import { EngineLog } from "./engineLog";
+import { detailedDiff, DiffKind } from "./diff";
+import { Fact, FactContext, Props } from "./facts/fact";
+import { HostError, Transport } from "./host";
+import { containsUnknown, reveal, secret } from "./rpcValues";
+
+/** The provider's version, reported to the engine. */
+export const PROVIDER_VERSION = "0.2.0";
+
+/** Builds the transport a resource's scripts run through, from its (revealed) connection and host name. */
+export type TransportFactory = (connection: unknown, hostName: string) => Transport;
+
+type Callback<T> = (err: grpc.ServiceError | null, value?: T | null, trailer?: grpc.Metadata) => void;
+type Call<Req> = { request: Req };
+
+function typeOf(urn: string): string {
+    // urn:pulumi:STACK::PROJECT::PARENT$...$TYPE::NAME
+    return urn.split("::")[2]?.split("$").pop() ?? "";
+}
+
+function nameOf(urn: string): string {
+    return urn.split("::").slice(3).join("::");
+}
+
+/** Properties the engine adds for itself (`__meta`, `__defaults`) are not the resource's. */
+function withoutInternal(props: Props): Props {
+    return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
+}
+
+const KINDS: Record<DiffKind, [number, number]> = {
+    add: [provproto.PropertyDiff.Kind.ADD, provproto.PropertyDiff.Kind.ADD_REPLACE],
+    delete: [provproto.PropertyDiff.Kind.DELETE, provproto.PropertyDiff.Kind.DELETE_REPLACE],
+    update: [provproto.PropertyDiff.Kind.UPDATE, provproto.PropertyDiff.Kind.UPDATE_REPLACE],
+};
+
+/** State written by the command provider before resources became lvs facts (migrated by an update). */
+function isCommandState(props: Props): boolean {
+    return "create" in props && !("hostName" in props);
+}
+
+function errorWithState(message: string, id: string, properties: Props): grpc.ServiceError {
+    const detail = new provproto.ErrorResourceInitFailed();
+    detail.setId(id);
+    detail.setProperties(structproto.Struct.fromJavaScript(properties as Record<string, structproto.JavaScriptValue>));
+    detail.setReasonsList([message]);
+    const any = new anyproto.Any();
+    any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new statusproto.Status();
+    status.setCode(grpc.status.UNKNOWN);
+    status.setMessage(message);
+    status.addDetails(any);
+    const metadata = new grpc.Metadata();
+    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata });
+}
+
+function asServiceError(err: unknown): grpc.ServiceError {
+    const message = err instanceof HostError ? err.message : err instanceof Error ? err.message : String(err);
+    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata: new grpc.Metadata() });
+}
+
+function toStruct(value: Props): structproto.Struct {
+    return structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, structproto.JavaScriptValue>);
+}
+
+export class LvsProviderServer {
+    private readonly facts: Map<string, Fact>;
+
+    constructor(
+        facts: Fact[],
+        private readonly transportFor: TransportFactory,
+        private readonly log: EngineLog,
+        private readonly onCancel: () => void,
+    ) {
+        this.facts = new Map(facts.map((f) => [f.type, f]));
+    }
+
+    private fact(urn: string): Fact {
+        const fact = this.facts.get(typeOf(urn));
+        if (!fact)
+            throw new Error(
+                `resource type ${typeOf(urn)} is not served by the lvs provider (it serves ${[...this.facts.keys()].join(", ")})`,
+            );
+        return fact;
+    }
+
+    /** The plain desired state of checked inputs or a stored state (what the fact's operations take). */
+    private desired(props: Props): Props {
+        const plain = reveal(withoutInternal(props)) as Props;
+        delete plain.connection;
+        return plain;
+    }
+
+    private context(fact: Fact, urn: string, props: Props): FactContext {
+        const desired = this.desired(props);
+        const connection = reveal(props.connection);
+        return {
+            transport: this.transportFor(connection, fact.hostName(desired)),
+            status: (message) => this.log(urn, message),
+            warn: (message) => this.log(urn, message, "warning"),
+        };
+    }
+
+    /** Outputs: the inputs as given (the connection stays secret) plus what the fact computed. */
+    private outputs(props: Props, extra: Props): Props {
+        return { ...withoutInternal(props), connection: secret(reveal(props.connection)), ...extra };
+    }
+
+    private async handle<Res>(callback: Callback<Res>, work: () => Promise<Res>): Promise<void> {
+        try {
+            callback(null, await work());
+        } catch (err) {
+            const serviceError =
+                (err as { metadata?: unknown }).metadata instanceof grpc.Metadata && (err as grpc.ServiceError).code !== undefined
+                    ? (err as grpc.ServiceError)
+                    : asServiceError(err);
+            callback(serviceError, null, serviceError.metadata);
+        }
+    }
+
+    // Plugin and configuration ------------------------------------------------
+
+    getPluginInfo(_call: Call<unknown>, callback: Callback<plugproto.PluginInfo>): void {
+        const info = new plugproto.PluginInfo();
+        info.setVersion(PROVIDER_VERSION);
+        callback(null, info);
+    }
+
+    getSchema(_call: Call<unknown>, callback: Callback<provproto.GetSchemaResponse>): void {
+        const resp = new provproto.GetSchemaResponse();
+        resp.setSchema("{}");
+        callback(null, resp);
+    }
+
+    checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>): void {
+        const resp = new provproto.CheckResponse();
+        resp.setInputs(call.request.getNews());
+        callback(null, resp);
+    }
+
+    diffConfig(_call: Call<unknown>, callback: Callback<provproto.DiffResponse>): void {
+        const resp = new provproto.DiffResponse();
+        resp.setChanges(provproto.DiffResponse.DiffChanges.DIFF_NONE);
+        callback(null, resp);
+    }
+
+    configure(_call: Call<unknown>, callback: Callback<provproto.ConfigureResponse>): void {
+        const resp = new provproto.ConfigureResponse();
+        resp.setAcceptsecrets(true);
+        resp.setAcceptresources(false);
+        resp.setSupportspreview(false);
+        callback(null, resp);
+    }
+
+    attach(_call: Call<unknown>, callback: Callback<emptyproto.Empty>): void {
+        callback(null, new emptyproto.Empty());
+    }
+
+    cancel(_call: Call<unknown>, callback: Callback<emptyproto.Empty>): void {
+        this.onCancel();
+        callback(null, new emptyproto.Empty());
+    }
+
+    // Resources ----------------------------------------------------------------
+
+    check(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
+            const resp = new provproto.CheckResponse();
+            const failures: provproto.CheckFailure[] = [];
+            const fail = (property: string, reason: string) => {
+                const f = new provproto.CheckFailure();
+                f.setProperty(property);
+                f.setReason(reason);
+                failures.push(f);
+            };
+            const issues = (prefix: string, error: z.ZodError) => {
+                for (const issue of error.issues) {
+                    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+                    fail(path || "(inputs)", `${path}: ${issue.message}`);
+                }
+            };
+            // Connection defaults applied, and the connection always secret, as the command provider does.
+            let connection: unknown = news.connection;
+            if (connection === undefined || connection === null) fail("connection", "missing required property 'connection'");
+            else if (!containsUnknown(connection)) {
+                const parsed = connectionSchema.safeParse(reveal(connection));
+                if (parsed.success) connection = secret(parsed.data);
+                else issues("connection", parsed.error);
+            }
+            let inputs: Props = { ...news, connection };
+            const plain = reveal(news) as Props;
+            delete plain.connection;
+            if (!containsUnknown(plain)) {
+                const parsed = fact.schema.safeParse(plain);
+                if (parsed.success) inputs = { ...(parsed.data as Props), connection };
+                else issues("", parsed.error);
+            }
+            resp.setInputs(toStruct(inputs));
+            resp.setFailuresList(failures);
+            return resp;
+        });
+    }
+
+    diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
+            const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
+            const resp = new provproto.DiffResponse();
+            if (isCommandState(olds)) {
+                // Deployed by an earlier version as a command:remote:Command: converged in place by an update.
+                resp.setChanges(provproto.DiffResponse.DiffChanges.DIFF_SOME);
+                resp.setDiffsList(["hostName"]);
+                return resp;
+            }
+            const keys = [...schemaKeys(fact), "connection"];
+            const changes = detailedDiff(olds, news, keys, fact.replaceOn);
+            resp.setChanges(
+                changes.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+            );
+            resp.setReplacesList([...new Set(changes.filter((c) => c.replace).map((c) => c.path.split(/[.[]/)[0]!))]);
+            resp.setDiffsList([...new Set(changes.map((c) => c.path.split(/[.[]/)[0]!))]);
+            resp.setHasdetaileddiff(true);
+            const detailed = resp.getDetaileddiffMap();
+            for (const change of changes) {
+                const d = new provproto.PropertyDiff();
+                d.setKind(KINDS[change.kind][change.replace ? 1 : 0]! as provproto.PropertyDiff.Kind);
+                d.setInputdiff(false);
+                detailed.set(change.path, d);
+            }
+            resp.setDeletebeforereplace(false);
+            return resp;
+        });
+    }
+
+    create(call: Call<provproto.CreateRequest>, callback: Callback<provproto.CreateResponse>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
+            const id = `${nameOf(urn)}-${randomBytes(4).toString("hex")}`;
+            let extra: Props;
+            try {
+                extra = await fact.create(this.context(fact, urn, props), this.desired(props));
+            } catch (err) {
+                // Whatever the failed step already did stays known to Pulumi, so that the next up
+                // converges it and a destroy undoes it.
+                throw errorWithState(asServiceError(err).message, id, this.outputs(props, {}));
+            }
+            const resp = new provproto.CreateResponse();
+            resp.setId(id);
+            resp.setProperties(toStruct(this.outputs(props, extra)));
+            return resp;
+        });
+    }
+
+    read(call: Call<provproto.ReadRequest>, callback: Callback<provproto.ReadResponse>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const state = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
+            const resp = new provproto.ReadResponse();
+            resp.setId(call.request.getId());
+            const inputs = call.request.getInputs();
+            if (isCommandState(state)) {
+                // Nothing to read back yet: the next update makes it an lvs fact.
+                resp.setProperties(call.request.getProperties());
+                if (inputs) resp.setInputs(inputs);
+                return resp;
+            }
+            // What to read is what the program last asked for (the inputs); the state may already show drift.
+            const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
+            const live = await fact.read(
+                this.context(fact, urn, { ...wanted, connection: state.connection }),
+                this.desired({ ...state, ...wanted }),
+            );
+            resp.setProperties(toStruct({ ...state, ...live }));
+            if (inputs) resp.setInputs(inputs);
+            return resp;
+        });
+    }
+
+    update(call: Call<provproto.UpdateRequest>, callback: Callback<provproto.UpdateResponse>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
+            const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
+            const ctx = this.context(fact, urn, news);
+            const desired = this.desired(news);
+            const extra = isCommandState(olds) ? await fact.create(ctx, desired) : await fact.update(ctx, this.desired(olds), desired);
+            const resp = new provproto.UpdateResponse();
+            const carried = isCommandState(olds) ? {} : computedOutputs(olds, fact);
+            resp.setProperties(toStruct(this.outputs(news, { ...carried, ...extra })));
+            return resp;
+        });
+    }
+
+    delete(call: Call<provproto.DeleteRequest>, callback: Callback<emptyproto.Empty>): Promise<void> {
+        return this.handle(callback, async () => {
+            const urn = call.request.getUrn();
+            const fact = this.fact(urn);
+            const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
+            await fact.delete(this.context(fact, urn, props), this.desired(props));
+            return new emptyproto.Empty();
+        });
+    }
+}
+
+/** The properties of a fact's desired state. */
+function schemaKeys(fact: Fact): string[] {
+    return Object.keys((fact.schema as unknown as z.ZodObject<z.ZodRawShape>).shape ?? {});
+}
+
+/** Computed outputs of the old state, kept by an update that computes nothing new (e.g. the last table listing). */
+function computedOutputs(olds: Props, fact: Fact): Props {
+    const keys = new Set(schemaKeys(fact));
+    return Object.fromEntries(Object.entries(olds).filter(([k]) => !keys.has(k) && k !== "connection"));
+}

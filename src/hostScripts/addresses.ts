@@ -1,0 +1,159 @@
+// Addresses and the default route a host must have (the director's VIP and
+// DIP; a real server's RIP and its route via the DIP), applied at once and
+// kept by a oneshot systemd unit whose start re-applies them at boot and
+// whose stop removes them: stopping the unit is the exact undo, whatever
+// network manager the host uses. The default route found before is recorded
+// and put back on delete.
+
+import { lines, sh, words, writeFile } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble, requireInterfaces, REQUIRE_SYSTEMD } from "./common";
+
+export interface AddressesFact {
+    /** The host's name (its unit and state directory). */
+    hostName: string;
+    /** What the unit says it is for, e.g. "director director: VIP ... DIP ...". */
+    description: string;
+    /** Each address as `a.b.c.d/len`, with the interface it belongs on. */
+    addresses: Record<string, { interface: string }>;
+    /** The host's default route, when this fact owns it (VS/NAT real servers: via the DIP). */
+    defaultRoute?: { via: string; interface: string };
+    /** Where to fix an interface name, for the error when one is missing. */
+    interfaceSetting: string;
+}
+
+export interface AddressesLive {
+    /** The wanted addresses that are present, on the interface they are on. */
+    addresses: Record<string, { interface: string }>;
+    /** The default route found (absent when there is none). */
+    defaultRoute?: { via: string; interface: string };
+    /** Whether the unit that restores them at boot is in place and enabled. */
+    persisted: boolean;
+}
+
+export function unitName(name: string): string {
+    return `pulumi-lvs-${name}-addresses.service`;
+}
+
+function interfacesOf(fact: AddressesFact): string[] {
+    const all = Object.values(fact.addresses).map((a) => a.interface);
+    if (fact.defaultRoute) all.push(fact.defaultRoute.interface);
+    return [...new Set(all)];
+}
+
+/** The `ip` commands that apply the fact; each is idempotent (`replace`). */
+function startCommands(fact: AddressesFact): string[] {
+    const commands: string[] = [];
+    for (const dev of interfacesOf(fact)) commands.push(`link set dev ${dev} up`);
+    for (const [address, { interface: dev }] of Object.entries(fact.addresses)) commands.push(`address replace ${address} dev ${dev}`);
+    if (fact.defaultRoute) commands.push(`route replace default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
+    return commands;
+}
+
+function stopCommands(fact: AddressesFact): string[] {
+    const commands: string[] = [];
+    if (fact.defaultRoute) commands.push(`route del default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
+    for (const [address, { interface: dev }] of Object.entries(fact.addresses)) commands.push(`address del ${address} dev ${dev}`);
+    return commands;
+}
+
+/** A value that goes into a unit file must stay on its line and be no systemd specifier. */
+function unitSafe(value: string): string {
+    if (/[\n\r%\\]/.test(value)) throw new Error(`not a value for a systemd unit: ${JSON.stringify(value)}`);
+    return value;
+}
+
+/** The oneshot unit: its start applies the fact (at boot too), its stop removes it. */
+export function addressesUnit(fact: AddressesFact): string {
+    for (const value of [fact.description, ...Object.keys(fact.addresses), ...Object.values(fact.addresses).map((a) => a.interface)])
+        unitSafe(value);
+    if (fact.defaultRoute) [fact.defaultRoute.via, fact.defaultRoute.interface].forEach(unitSafe);
+    const devices = interfacesOf(fact)
+        .map((d) => `sys-subsystem-net-devices-${d}.device`)
+        .join(" ");
+    return lines(
+        "[Unit]",
+        `Description=pulumi-lvs ${fact.description}`,
+        `Wants=network-pre.target ${devices}`,
+        `After=network-pre.target ${devices}`,
+        "Before=network.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        ...startCommands(fact).map((c) => `ExecStart=/sbin/ip ${c}`),
+        // "-": a stop that finds an address or route already gone is not a failure.
+        ...stopCommands(fact).map((c) => `ExecStop=-/sbin/ip ${c}`),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+    );
+}
+
+export function addressesScripts(fact: AddressesFact): FactScripts {
+    const unit = unitName(fact.hostName);
+    const path = `/etc/systemd/system/${unit}`;
+    const text = addressesUnit(fact);
+    return {
+        apply: lines(
+            preamble(fact.hostName),
+            REQUIRE_SYSTEMD,
+            requireInterfaces(interfacesOf(fact), fact.interfaceSetting),
+            'mkdir -p "$state"',
+            fact.defaultRoute
+                ? '[ -e "$state"/default-route.orig ] || ip -4 route show default | head -n 1 > "$state"/default-route.orig'
+                : "",
+            writeFile(`${path}.want`, text),
+            "# A changed unit: the old one is stopped first, so that its stop removes what it added.",
+            sh`if ! cmp -s ${path}.want ${path}; then`,
+            sh`    [ -e ${path} ] && systemctl stop ${unit}`,
+            sh`    mv ${path}.want ${path}`,
+            "    systemctl daemon-reload",
+            "else",
+            sh`    rm -f ${path}.want`,
+            "fi",
+            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet ${unit}`,
+            "# Applied directly too, so that an address someone removed comes back without a blip of the others.",
+            ...startCommands(fact).map((c) => sh`ip ${words(c.split(" "))}`),
+            sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
+        ),
+        read: lines(
+            preamble(fact.hostName),
+            ...Object.entries(fact.addresses).map(
+                ([address, { interface: dev }]) =>
+                    sh`ip -o -4 address show dev ${dev} 2>/dev/null | awk '{ print $4 }' | grep -qxF ${address} && ` +
+                    sh`echo "address "${address}" "${dev}`,
+            ),
+            fact.defaultRoute
+                ? 'ip -4 route show default | awk \'$1 == "default" && $2 == "via" && $4 == "dev" { print "default-route", $3, $5; exit }\''
+                : "",
+            sh`[ "$(cat ${path} 2>/dev/null)" = ${text.trimEnd()} ] && systemctl is-enabled --quiet ${unit} ` +
+                sh`2>/dev/null || echo "persisted false"`,
+            "true",
+        ),
+        remove: lines(
+            preamble(fact.hostName),
+            sh`if [ -e ${path} ]; then`,
+            sh`    systemctl disable --now --quiet ${unit} || true`,
+            sh`    rm -f ${path}`,
+            "    systemctl daemon-reload",
+            "fi",
+            'if [ -s "$state"/default-route.orig ] && [ -z "$(ip -4 route show default)" ]; then',
+            '    ip route replace $(cat "$state"/default-route.orig) || warn "could not restore the default route: ' +
+                '$(cat "$state"/default-route.orig)"',
+            "fi",
+            'rm -f "$state"/default-route.orig',
+            CLEAN_STATE,
+        ),
+    };
+}
+
+export function parseAddressesRead(stdout: string): AddressesLive {
+    const live: AddressesLive = { addresses: {}, persisted: true };
+    for (const line of stdout.split("\n")) {
+        const [kind, a, b] = line.split(" ");
+        if (kind === "address" && a && b) live.addresses[a] = { interface: b };
+        if (kind === "default-route" && a && b) live.defaultRoute = { via: a, interface: b };
+        if (line === "persisted false") live.persisted = false;
+    }
+    return live;
+}

@@ -1,0 +1,56 @@
+// A file a host must have with exactly this content (a real server's test
+// page), written from standard input. The file found before is kept and put
+// back on delete; directories the write had to create are removed again.
+import * as path from "node:path";
+import { lines, raw, sh } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble } from "./common";
+
+export interface FileFact {
+    /** The host's name (its state directory). */
+    hostName: string;
+    /** Absolute path of the file. */
+    path: string;
+    /** Its content (text). */
+    content: string;
+}
+
+export interface FileLive {
+    /** The content found; absent when there is no such file. */
+    content?: string;
+}
+
+export function fileScripts(fact: FileFact): FactScripts {
+    const file = fact.path;
+    const dir = path.posix.dirname(file);
+    // Named after the file, as earlier versions named the test page's records.
+    const saved = raw(`"$state"/${sh`${path.posix.basename(file)}`}`);
+    return {
+        apply: lines(
+            preamble(fact.hostName),
+            'mkdir -p "$state"',
+            sh`if [ ! -e ${saved}.orig ] && [ ! -e ${saved}.created ]; then`,
+            sh`    if [ -e ${file} ]; then cp -p ${file} ${saved}.orig; else touch ${saved}.created; fi`,
+            "fi",
+            sh`if [ ! -d ${dir} ] && [ ! -e ${saved}.dirs ]; then`,
+            sh`    d=${dir}; while [ ! -d "$d" ]; do echo "$d"; d=$(dirname "$d"); done > ${saved}.dirs`,
+            "fi",
+            sh`mkdir -p ${dir}`,
+            sh`cat > ${file}.new && chmod 644 ${file}.new && mv ${file}.new ${file}`,
+        ),
+        read: lines(preamble(fact.hostName), sh`if [ -f ${file} ]; then printf 'content '; base64 -w 0 < ${file}; echo; fi`),
+        remove: lines(
+            preamble(fact.hostName),
+            sh`if [ -e ${saved}.orig ]; then mv ${saved}.orig ${file}; else rm -f ${file}; fi`,
+            sh`rm -f ${saved}.created`,
+            sh`if [ -e ${saved}.dirs ]; then while read -r d; do rmdir "$d" 2>/dev/null || true; done < ${saved}.dirs; ` +
+                sh`rm -f ${saved}.dirs; fi`,
+            CLEAN_STATE,
+        ),
+        stdin: fact.content,
+    };
+}
+
+export function parseFileRead(stdout: string): FileLive {
+    const m = /^content (\S*)$/m.exec(stdout);
+    return m ? { content: Buffer.from(m[1]!, "base64").toString("utf8") } : {};
+}

@@ -1,0 +1,42 @@
+// A Debian package that a host must have (the director's ipvsadm): installed
+// with apt when missing, and on delete purged together with whatever its
+// install added, only if this fact installed it.
+import { lines } from "../shell";
+import { CLEAN_STATE, ensurePackage, FactScripts, preamble, purgeIfInstalled, readInstalled, readLines } from "./common";
+
+export interface PackageFact {
+    /** The host's name (its state directory). */
+    hostName: string;
+    /** The Debian package. */
+    package: string;
+    /** Keep the package on delete while something still uses it: `ipvs-services` (the kernel's table is not empty). */
+    keepWhileUsed?: "ipvs-services";
+}
+
+/** What "still in use" means, as a shell test, and how the warning says it. */
+const IN_USE = {
+    "ipvs-services": {
+        check: '[ -n "$(ipvsadm-save -n 2>/dev/null)" ]',
+        why: "the IPVS table still holds services pulumi-lvs does not own",
+    },
+};
+
+export interface PackageLive {
+    installed: boolean;
+}
+
+export function packageScripts(fact: PackageFact): FactScripts {
+    return {
+        apply: lines(preamble(fact.hostName), ensurePackage(fact.package)),
+        read: lines(preamble(fact.hostName), readInstalled(fact.package)),
+        remove: lines(
+            preamble(fact.hostName),
+            purgeIfInstalled(fact.package, fact.keepWhileUsed ? IN_USE[fact.keepWhileUsed] : undefined),
+            CLEAN_STATE,
+        ),
+    };
+}
+
+export function parsePackageRead(stdout: string): PackageLive {
+    return { installed: readLines(stdout).get("installed") === "true" };
+}

@@ -1,0 +1,134 @@
+// Kernel settings a host must have (the director's net.ipv4.ip_forward and
+// IPVS connection handling): set now and at every boot, with the modules they
+// need loaded early enough for systemd-sysctl to apply them. The value found
+// before is recorded once and put back on delete, also for a setting a later
+// version of the fact no longer lists.
+import { lines, raw, sh, writeFile } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble } from "./common";
+
+export interface SysctlsFact {
+    /** The host's name (its state directory and file names). */
+    hostName: string;
+    /** `net.ipv4.ip_forward` → `1`. */
+    values: Record<string, string>;
+    /** Kernel modules to load first, at once and at boot (`ip_vs` provides net.ipv4.vs.*). */
+    modules: string[];
+}
+
+export interface SysctlsLive {
+    /** Live value of each setting (absent: the kernel has no such setting). */
+    values: Record<string, string>;
+    /** Whether the boot-time files say what this fact wants. */
+    persisted: boolean;
+}
+
+export function sysctlFile(name: string): string {
+    return `/etc/sysctl.d/90-pulumi-lvs-${name}.conf`;
+}
+
+export function modulesFile(name: string): string {
+    return `/etc/modules-load.d/pulumi-lvs-${name}.conf`;
+}
+
+/** Written by versions before the director's file was named after it. */
+const LEGACY_SYSCTL_FILE = "/etc/sysctl.d/90-pulumi-lvs.conf";
+
+function sysctlFileText(fact: SysctlsFact): string {
+    return (
+        [
+            `# Written by pulumi-lvs for ${fact.hostName}: removed, and the values found before restored, when the stack lets go of it.`,
+            ...Object.entries(fact.values).map(([key, value]) => `${key} = ${value}`),
+        ].join("\n") + "\n"
+    );
+}
+
+function modulesFileText(fact: SysctlsFact): string {
+    return (
+        [
+            `# Written by pulumi-lvs for ${fact.hostName}: loaded before systemd-sysctl applies ${sysctlFile(fact.hostName)}.`,
+            ...fact.modules,
+        ].join("\n") + "\n"
+    );
+}
+
+const MODULE_HINTS: Record<string, string> = {
+    ip_vs: "this kernel has no IPVS (module ip_vs): use a kernel built with CONFIG_IP_VS (Debian's and Ubuntu's are)",
+};
+
+export function sysctlsScripts(fact: SysctlsFact): FactScripts {
+    const keys = Object.keys(fact.values);
+    const origin = (key: string) => raw(`"$state"/sysctl/${sh`${key}`}.orig`);
+    return {
+        apply: lines(
+            preamble(fact.hostName),
+            'mkdir -p "$state"/sysctl',
+            // A module loaded here is unloaded again on delete, when nothing uses it any more.
+            ...fact.modules.map(
+                (m) =>
+                    sh`[ -d /sys/module/${m} ] || { modprobe ${m} 2>/dev/null || fail ${MODULE_HINTS[m] ?? `cannot load kernel module ${m}`}; ` +
+                    sh`touch "$state"/sysctl/${m}.module-loaded; }`,
+            ),
+            // Recorded by versions that kept only ip_forward's original value.
+            '[ -e "$state"/ip_forward.orig ] && mv "$state"/ip_forward.orig "$state"/sysctl/net.ipv4.ip_forward.orig',
+            sh`if [ -e ${LEGACY_SYSCTL_FILE} ] && head -n 1 ${LEGACY_SYSCTL_FILE} | grep -q '^# Written by ` +
+                sh`pulumi-lvs'; then rm -f ${LEGACY_SYSCTL_FILE}; fi`,
+            ...keys.map(
+                (key) =>
+                    sh`[ -e ${origin(key)} ] || { sysctl -n ${key} > ${origin(key)}.new 2>/dev/null || fail "the ` +
+                    sh`kernel has no setting "${key}; mv ${origin(key)}.new ${origin(key)}; }`,
+            ),
+            "# A setting no longer wanted goes back to the value found before.",
+            'for orig in "$state"/sysctl/*.orig; do',
+            '    [ -e "$orig" ] || continue',
+            '    key=$(basename "$orig" .orig)',
+            sh`    case ${` ${keys.join(" ")} `} in *" $key "*) ;; *) sysctl -q -w "$key=$(cat "$orig")"; rm -f "$orig" ;; esac`,
+            "done",
+            fact.modules.length > 0
+                ? writeFile(modulesFile(fact.hostName), modulesFileText(fact))
+                : sh`rm -f ${modulesFile(fact.hostName)}`,
+            writeFile(sysctlFile(fact.hostName), sysctlFileText(fact)),
+            ...Object.entries(fact.values).map(([key, value]) => sh`sysctl -q -w ${`${key}=${value}`}`),
+        ),
+        read: lines(
+            preamble(fact.hostName),
+            ...keys.map((key) => sh`printf 'value %s %s\\n' ${key} "$(sysctl -n ${key} 2>/dev/null || echo '-')"`),
+            sh`[ "$(cat ${sysctlFile(fact.hostName)} 2>/dev/null)" = ${sysctlFileText(fact).trimEnd()} ] || echo "persisted false"`,
+            fact.modules.length > 0
+                ? sh`[ "$(cat ${modulesFile(fact.hostName)} 2>/dev/null)" = ${modulesFileText(fact).trimEnd()} ] || echo "persisted false"`
+                : "",
+        ),
+        remove: lines(
+            preamble(fact.hostName),
+            sh`rm -f ${sysctlFile(fact.hostName)} ${modulesFile(fact.hostName)}`,
+            'for orig in "$state"/sysctl/*.orig; do',
+            '    [ -e "$orig" ] || continue',
+            '    sysctl -q -w "$(basename "$orig" .orig)=$(cat "$orig")" || warn "could not restore $(basename "$orig" ' +
+                '.orig) to $(cat "$orig")"',
+            '    rm -f "$orig"',
+            "done",
+            "# Modules loaded here go again, with the helpers only they needed (IPVS's schedulers), unless still in use.",
+            'for loaded in "$state"/sysctl/*.module-loaded; do',
+            '    [ -e "$loaded" ] || continue',
+            '    module=$(basename "$loaded" .module-loaded)',
+            '    for holder in /sys/module/"$module"/holders/*; do',
+            '        [ -e "$holder" ] && modprobe -r "$(basename "$holder")" 2>/dev/null || true',
+            "    done",
+            '    modprobe -r "$module" 2>/dev/null || true',
+            '    rm -f "$loaded"',
+            "done",
+            'rmdir "$state"/sysctl 2>/dev/null || true',
+            CLEAN_STATE,
+        ),
+    };
+}
+
+export function parseSysctlsRead(stdout: string): SysctlsLive {
+    const values: Record<string, string> = {};
+    let persisted = true;
+    for (const line of stdout.split("\n")) {
+        const m = /^value (\S+) (.*)$/.exec(line);
+        if (m && m[2] !== "-") values[m[1]!] = m[2]!.trim();
+        if (line === "persisted false") persisted = false;
+    }
+    return { values, persisted };
+}

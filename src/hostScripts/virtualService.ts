@@ -1,0 +1,121 @@
+// The director's virtual service, converged like kube-proxy's IPVS proxier:
+// the provider reads the live table (`ipvsadm-save -n`), plans the difference
+// (ipvs/plan.ts) and runs only that, in place, never flushing the table; a
+// real server on its way out is quiesced and drained first. Only the service
+// this fact owns is read or changed: other services on the director are left
+// alone. After each change the rules are saved to /etc/ipvsadm.rules, which
+// Debian's ipvsadm service restores at boot once AUTO="true". When the last
+// service pulumi-lvs keeps on a director goes, the rules file, AUTO and the
+// ipvsadm service are given back as they were found (services someone added
+// by hand stay in the kernel's table, untouched).
+import { lines, sh, words } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble } from "./common";
+
+/** Where Debian's ipvsadm service reads the rules it restores at boot. */
+export const RULES_FILE = "/etc/ipvsadm.rules";
+export const IPVSADM_DEFAULTS = "/etc/default/ipvsadm";
+
+/** The live table, the saved rules and the boot-time restore, one prefixed line each. */
+export function readTableScript(director: string): string {
+    return lines(
+        preamble(director),
+        "ipvsadm-save -n | sed 's/^/live /'",
+        sh`[ -f ${RULES_FILE} ] && sed 's/^/saved /' ${RULES_FILE} || true`,
+        sh`echo "auto $(sed -n 's/^AUTO=//p' ${IPVSADM_DEFAULTS} 2>/dev/null | tr -d '"' | tail -n 1)"`,
+        'systemctl is-enabled --quiet ipvsadm 2>/dev/null && echo "boot-service enabled" || echo "boot-service disabled"',
+    );
+}
+
+/** The read lines split back into the live rules, the saved rules and whether they are restored at boot. */
+export function parseTableRead(stdout: string): { live: string; saved: string; restoreAtBoot: boolean } {
+    const take = (prefix: string) =>
+        stdout
+            .split("\n")
+            .filter((l) => l.startsWith(prefix))
+            .map((l) => l.slice(prefix.length))
+            .join("\n");
+    const auto = /^auto (.*)$/m.exec(stdout)?.[1]?.trim();
+    return { live: take("live "), saved: take("saved "), restoreAtBoot: auto === "true" && /^boot-service enabled$/m.test(stdout) };
+}
+
+/** Saves the live table where the ipvsadm service restores it from, keeping the file found before (once). */
+function saveRules(): string {
+    return lines(
+        sh`if [ ! -e "$state"/ipvsadm-rules.created ] && [ ! -e "$state"/ipvsadm.rules.orig ]; then`,
+        sh`    if [ -e ${RULES_FILE} ]; then cp -p ${RULES_FILE} "$state"/ipvsadm.rules.orig; else touch ` +
+            sh`"$state"/ipvsadm-rules.created; fi`,
+        "fi",
+        sh`ipvsadm-save -n > ${RULES_FILE}.new && mv ${RULES_FILE}.new ${RULES_FILE}`,
+    ).trimEnd();
+}
+
+/** The file that marks a service as one pulumi-lvs keeps on this director. */
+export function serviceMarker(service: string[]): string {
+    return `"$state"/services/${service
+        .join("_")
+        .replace(/^-+/, "")
+        .replace(/[^A-Za-z0-9_.:-]/g, "_")}`;
+}
+
+/** Turns on Debian's restore at boot (AUTO="true", the ipvsadm service enabled), recording both original settings first. */
+function restoreAtBoot(): string {
+    return lines(
+        sh`if [ -f ${IPVSADM_DEFAULTS} ]; then`,
+        sh`    [ -e "$state"/ipvsadm-auto.orig ] || sed -n 's/^AUTO=//p' ${IPVSADM_DEFAULTS} > "$state"/ipvsadm-auto.orig`,
+        sh`    if grep -q '^AUTO="true"$' ${IPVSADM_DEFAULTS}; then :; elif grep -q '^AUTO=' ${IPVSADM_DEFAULTS}; then ` +
+            sh`sed -i 's/^AUTO=.*/AUTO="true"/' ${IPVSADM_DEFAULTS}; else echo 'AUTO="true"' >> ${IPVSADM_DEFAULTS}; fi`,
+        "fi",
+        '[ -e "$state"/ipvsadm-service.orig ] || { systemctl is-enabled --quiet ipvsadm 2>/dev/null && echo enabled || ' +
+            'echo disabled; } > "$state"/ipvsadm-service.orig',
+        "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable --quiet ipvsadm 2>/dev/null",
+    ).trimEnd();
+}
+
+/** The undo of restoreAtBoot and of the saved rules, once no service of pulumi-lvs's is left on this director. */
+function undoRestoreAtBoot(): string {
+    return lines(
+        'if [ -z "$(ls "$state"/services 2>/dev/null)" ]; then',
+        '    rmdir "$state"/services 2>/dev/null || true',
+        sh`    if [ -e "$state"/ipvsadm-auto.orig ]; then sed -i "s/^AUTO=.*/AUTO=$(cat "$state"/ipvsadm-auto.orig)/" ` +
+            sh`${IPVSADM_DEFAULTS}; fi`,
+        '    if [ "$(cat "$state"/ipvsadm-service.orig 2>/dev/null)" = disabled ]; then systemctl disable --quiet ' +
+            "ipvsadm 2>/dev/null || true; fi",
+        sh`    if [ -e "$state"/ipvsadm.rules.orig ]; then mv "$state"/ipvsadm.rules.orig ${RULES_FILE}; fi`,
+        sh`    if [ -e "$state"/ipvsadm-rules.created ]; then rm -f ${RULES_FILE}; fi`,
+        '    rm -f "$state"/ipvsadm-auto.orig "$state"/ipvsadm-service.orig "$state"/ipvsadm-rules.created',
+        "fi",
+    ).trimEnd();
+}
+
+/** Runs planned ipvsadm commands, then saves the rules, turns on the restore at boot and lists the service. */
+export function applyTableScript(director: string, service: string[], commands: string[]): string {
+    return lines(
+        preamble(director),
+        'mkdir -p "$state"/services',
+        `touch ${serviceMarker(service)}`,
+        ...commands,
+        saveRules(),
+        restoreAtBoot(),
+        sh`ipvsadm -L -n ${words(service)}`,
+    );
+}
+
+/** The service's listing with its connection counts, to follow a drain. */
+export function listServiceScript(director: string, service: string[]): string {
+    return lines(preamble(director), sh`ipvsadm -L -n ${words(service)}`);
+}
+
+/** Deletes the service (only it), saves what remains and gives the boot-time restore back once the table is empty. */
+export function removeServiceScript(director: string, service: string[]): string {
+    return lines(
+        preamble(director),
+        sh`if ipvsadm -L -n ${words(service)} >/dev/null 2>&1; then ipvsadm -D ${words(service)}; fi`,
+        'mkdir -p "$state"',
+        `rm -f ${serviceMarker(service)}`,
+        saveRules(),
+        undoRestoreAtBoot(),
+        CLEAN_STATE,
+    );
+}
+
+export type { FactScripts };

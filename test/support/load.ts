@@ -1,0 +1,74 @@
+// Bounded keep-alive HTTP load through the VIP, from inside the CI lab's
+// network namespace (never from the root namespace): wrk with a few
+// connections for at most `maxSeconds`, stopped early once the change under
+// test is done. Every failure counts: connect, read, write and timeout errors,
+// and non-2xx responses.
+import { ChildProcess, spawn } from "node:child_process";
+import { CI_LAB_ENV } from "./lab";
+
+export interface LoadResult {
+    requests: number;
+    connectErrors: number;
+    readErrors: number;
+    writeErrors: number;
+    timeouts: number;
+    non2xx: number;
+    /** wrk's own report, for the test log. */
+    report: string;
+}
+
+export function failures(r: LoadResult): number {
+    return r.connectErrors + r.readErrors + r.writeErrors + r.timeouts + r.non2xx;
+}
+
+export function parseWrk(report: string): LoadResult {
+    const n = (re: RegExp) => Number(re.exec(report)?.[1] ?? 0);
+    const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(report);
+    return {
+        requests: n(/(\d+) requests in/),
+        connectErrors: Number(socket?.[1] ?? 0),
+        readErrors: Number(socket?.[2] ?? 0),
+        writeErrors: Number(socket?.[3] ?? 0),
+        timeouts: Number(socket?.[4] ?? 0),
+        non2xx: n(/Non-2xx or 3xx responses: (\d+)/),
+        report,
+    };
+}
+
+export class Load {
+    private readonly child: ChildProcess;
+    private output = "";
+    private readonly done: Promise<LoadResult>;
+
+    /** Starts wrk against `url` with `connections` keep-alive connections, for at most `maxSeconds`. */
+    constructor(url: string, connections = 4, maxSeconds = 300) {
+        // `ip netns exec` execs wrk in place: the PID is wrk's, which a SIGINT stops with its report.
+        this.child = spawn(
+            "ip",
+            [
+                "netns",
+                "exec",
+                CI_LAB_ENV.PULUMI_LVS_LAB_NETNS,
+                "wrk",
+                "-t1",
+                `-c${connections}`,
+                `-d${maxSeconds}s`,
+                "--timeout",
+                "10s",
+                url,
+            ],
+            {
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
+        this.child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));
+        this.child.stderr!.on("data", (d: Buffer) => (this.output += d.toString()));
+        this.done = new Promise((resolve) => this.child.once("close", () => resolve(parseWrk(this.output))));
+    }
+
+    /** Stops the load (or waits for its end) and returns what it saw. */
+    async stop(): Promise<LoadResult> {
+        if (this.child.exitCode === null) this.child.kill("SIGINT");
+        return this.done;
+    }
+}

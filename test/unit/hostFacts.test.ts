@@ -1,0 +1,259 @@
+// Each host fact's scripts run for real on a throwaway host (test/support/
+// fakeHost.ts): create converges, a second create changes nothing, read
+// reports what is there (also drift), and delete leaves the host exactly as
+// it was found, files and state alike.
+import { afterEach, describe, expect, it } from "vitest";
+import { Fact, Props } from "../../provider/facts/fact";
+import { addressesFact, fileFact, packageFact, serviceFact, sysctlsFact } from "../../provider/facts/hostFacts";
+import { HostError } from "../../provider/host";
+import { debianHost, FakeHost, FakeHostState } from "../support/fakeHost";
+import { directorAddresses, directorPackage, directorSysctls, factContext, rs1Addresses, rs1Httpd, rs1Page } from "../support/facts";
+
+const hosts: FakeHost[] = [];
+afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
+
+function host(state: FakeHostState = debianHost()): FakeHost {
+    const h = new FakeHost(state);
+    hosts.push(h);
+    return h;
+}
+
+/** A host without the packages pulumi-lvs installs, whose apt reaches a repository that has them. */
+function bareHost(): FakeHostState {
+    return { ...debianHost(), packages: ["base-files"], units: {} };
+}
+
+const cases: [string, Fact, Props][] = [
+    ["package", packageFact as unknown as Fact, { ...directorPackage, installed: true }],
+    ["service", serviceFact as unknown as Fact, { ...rs1Httpd, installed: true, enabled: true, running: true }],
+    ["sysctls", sysctlsFact as unknown as Fact, { ...directorSysctls, persisted: true }],
+    ["director addresses", addressesFact as unknown as Fact, { ...directorAddresses, persisted: true }],
+    ["real server addresses", addressesFact as unknown as Fact, { ...rs1Addresses, persisted: true }],
+    ["test page", fileFact as unknown as Fact, rs1Page as unknown as Props],
+];
+
+describe.each(cases)("%s", (_name, fact, desired) => {
+    it.each([
+        ["a host as the lab image has it", debianHost],
+        ["a bare host", bareHost],
+    ])("on %s: create converges, twice is once, read agrees, delete restores everything", async (_what, initial) => {
+        const h = host(initial());
+        const ctx = factContext(h);
+        const before = h.snapshot();
+
+        await fact.create(ctx, desired);
+        const once = h.snapshot();
+        expect(await fact.read(ctx, desired)).toEqual(expect.objectContaining(readable(desired)));
+
+        await fact.create(ctx, desired);
+        expect(h.snapshot()).toEqual(once);
+
+        await fact.delete(ctx, desired);
+        expect(h.snapshot()).toEqual(before);
+        expect(ctx.warnings).toEqual([]);
+    });
+});
+
+/** The part of a desired state that a read gives back. */
+function readable(desired: Props): Props {
+    const {
+        hostName: _h,
+        description: _d,
+        interfaceSetting: _i,
+        package: _p,
+        keepWhileUsed: _k,
+        unit: _u,
+        modules: _m,
+        path: _path,
+        ...rest
+    } = desired;
+    return rest;
+}
+
+describe("package", () => {
+    it("installs a missing package with apt (refreshing the lists once) and purges exactly what that brought", async () => {
+        const h = host(bareHost());
+        await packageFact.create(factContext(h), { ...directorPackage, installed: true });
+        expect(h.state().packages.sort()).toEqual(["base-files", "ipvsadm", "libnl-3-200", "libpopt0"]);
+        expect(h.calls("apt-get")).toEqual([
+            "apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends ipvsadm",
+            "apt-get -q -y -o DPkg::Lock::Timeout=300 update",
+            "apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends ipvsadm",
+        ]);
+        expect(h.readFile("/var/lib/pulumi-lvs/director/ipvsadm.installed")).toBe("ipvsadm\nlibnl-3-200\nlibpopt0\n");
+        await packageFact.delete(factContext(h), { ...directorPackage, installed: true });
+        expect(h.state().packages).toEqual(["base-files"]);
+    });
+
+    it("keeps a package that was there before, and what depends on it", async () => {
+        const h = host();
+        await packageFact.create(factContext(h), { ...directorPackage, installed: true });
+        await packageFact.delete(factContext(h), { ...directorPackage, installed: true });
+        expect(h.state().packages).toContain("ipvsadm");
+        expect(h.calls("apt-get")).toEqual([]);
+    });
+
+    it("keeps ipvsadm it installed while the IPVS table holds services someone added by hand, and says so", async () => {
+        const h = host(bareHost());
+        const ctx = factContext(h);
+        await packageFact.create(ctx, { ...directorPackage, installed: true });
+        h.run("ipvsadm -A -t 10.0.0.1:8080 -s lc");
+        await packageFact.delete(ctx, { ...directorPackage, installed: true });
+        expect(h.state().packages).toContain("ipvsadm");
+        expect(ctx.warnings).toEqual(["fake (root@fake:22): kept ipvsadm: the IPVS table still holds services pulumi-lvs does not own"]);
+    });
+
+    it("does not purge what it installed when a package installed since needs it, and says so", async () => {
+        const h = host({ ...bareHost(), dependents: { "libnl-3-200": ["keepalived"] } });
+        const ctx = factContext(h);
+        await packageFact.create(ctx, { ...directorPackage, installed: true });
+        h.update((s) => s.packages.push("keepalived"));
+        await packageFact.delete(ctx, { ...directorPackage, installed: true });
+        expect(h.state().packages).toContain("ipvsadm");
+        expect(ctx.warnings).toEqual([
+            "fake (root@fake:22): kept ipvsadm: purging what pulumi-lvs installed would also remove keepalived ",
+        ]);
+    });
+
+    it("fails in one line naming the package when apt reaches no repository", async () => {
+        const h = host({ ...bareHost(), aptUnreachable: true });
+        const error = await packageFact.create(factContext(h), { ...directorPackage, installed: true }).catch((e: Error) => e);
+        expect(error).toBeInstanceOf(HostError);
+        expect((error as Error).message).toBe(
+            "fake (root@fake:22): cannot install ipvsadm: apt could not reach a package repository " +
+                "(Err:1 http://deb.debian.org/debian bookworm InRelease): make one reachable (/etc/apt/sources.list) " +
+                "or install ipvsadm by hand",
+        );
+        expect(h.files()).toEqual(new FakeHost(bareHost()).files());
+    });
+
+    it("reads a package someone removed as not installed", async () => {
+        const h = host();
+        h.update((s) => (s.packages = s.packages.filter((p) => p !== "ipvsadm")));
+        expect(await packageFact.read(factContext(h), { ...directorPackage, installed: true })).toEqual({ installed: false });
+    });
+});
+
+describe("service", () => {
+    it("enables and starts httpd, and on delete stops and disables it only if it was not enabled before", async () => {
+        const h = host();
+        const desired = { ...rs1Httpd, installed: true as const, enabled: true as const, running: true as const };
+        await serviceFact.create(factContext(h), desired);
+        expect(h.state().units.lighttpd).toEqual({ enabled: true, active: true });
+        h.update((s) => (s.units.lighttpd!.active = false));
+        expect(await serviceFact.read(factContext(h), desired)).toEqual({ installed: true, enabled: true, running: false });
+        await serviceFact.delete(factContext(h), desired);
+        expect(h.state().units.lighttpd).toEqual({ enabled: false, active: false });
+
+        const enabledBefore = host({ ...debianHost(), units: { lighttpd: { enabled: true, active: true } } });
+        await serviceFact.create(factContext(enabledBefore), desired);
+        await serviceFact.delete(factContext(enabledBefore), desired);
+        expect(enabledBefore.state().units.lighttpd).toEqual({ enabled: true, active: true });
+    });
+});
+
+describe("sysctls", () => {
+    it("sets the values now and at boot, loads ip_vs first, and reads a changed value back", async () => {
+        const h = host();
+        const desired = { ...directorSysctls, persisted: true as const };
+        await sysctlsFact.create(factContext(h), desired);
+        expect(h.state().sysctl).toMatchObject({ "net.ipv4.ip_forward": "1", "net.ipv4.vs.expire_nodest_conn": "1" });
+        expect(h.calls("modprobe")).toEqual(["modprobe ip_vs"]);
+        expect(h.readFile("/etc/sysctl.d/90-pulumi-lvs-director.conf")).toBe(
+            "# Written by pulumi-lvs for director: removed, and the values found before restored, when the stack lets go of it.\n" +
+                "net.ipv4.ip_forward = 1\nnet.ipv4.vs.expire_nodest_conn = 1\nnet.ipv4.vs.conn_reuse_mode = 1\n",
+        );
+        expect(h.readFile("/etc/modules-load.d/pulumi-lvs-director.conf")).toContain("\nip_vs\n");
+        h.update((s) => (s.sysctl["net.ipv4.ip_forward"] = "0"));
+        h.writeFile("/etc/sysctl.d/90-pulumi-lvs-director.conf", "edited\n");
+        expect(await sysctlsFact.read(factContext(h), desired)).toEqual({
+            values: { "net.ipv4.ip_forward": "0", "net.ipv4.vs.expire_nodest_conn": "1", "net.ipv4.vs.conn_reuse_mode": "1" },
+            persisted: false,
+        });
+    });
+
+    it("puts back the value of a setting it no longer wants, and names a kernel without IPVS", async () => {
+        const h = host();
+        await sysctlsFact.create(factContext(h), { ...directorSysctls, persisted: true });
+        const fewer = { ...directorSysctls, values: { "net.ipv4.ip_forward": "1" }, persisted: true as const };
+        await sysctlsFact.update(factContext(h), { ...directorSysctls, persisted: true }, fewer);
+        expect(h.state().sysctl["net.ipv4.vs.expire_nodest_conn"]).toBe("0");
+        expect(h.files()["/var/lib/pulumi-lvs/director/sysctl/net.ipv4.vs.expire_nodest_conn.orig"]).toBeUndefined();
+
+        const noIpvs = host({ ...debianHost(), missingModules: ["ip_vs"] });
+        await expect(sysctlsFact.create(factContext(noIpvs), { ...directorSysctls, persisted: true })).rejects.toThrow(
+            "fake (root@fake:22): this kernel has no IPVS (module ip_vs): use a kernel built with CONFIG_IP_VS (Debian's and Ubuntu's are)",
+        );
+    });
+});
+
+describe("addresses", () => {
+    it(
+        "applies the addresses and route at once and in a unit, reads a removed address back, and restores the route on " + "delete",
+        async () => {
+            const h = host();
+            const desired = { ...rs1Addresses, persisted: true as const };
+            await addressesFact.create(factContext(h), desired);
+            expect(h.state().addresses.eth1).toEqual(["192.168.2.100/24"]);
+            expect(h.state().defaultRoute).toBe("default via 192.168.2.1 dev eth1");
+            expect(h.readFile("/etc/systemd/system/pulumi-lvs-rs1-addresses.service")).toContain(
+                "ExecStart=/sbin/ip route replace default via 192.168.2.1 dev eth1\n",
+            );
+            expect(h.state().units["pulumi-lvs-rs1-addresses"]).toEqual({ enabled: true, active: true });
+
+            h.update((s) => (s.addresses.eth1 = []));
+            expect(await addressesFact.read(factContext(h), desired)).toEqual({
+                addresses: {},
+                defaultRoute: { via: "192.168.2.1", interface: "eth1" },
+                persisted: true,
+            });
+            await addressesFact.create(factContext(h), desired);
+            expect(h.state().addresses.eth1).toEqual(["192.168.2.100/24"]);
+
+            await addressesFact.delete(factContext(h), desired);
+            expect(h.state().defaultRoute).toBe("default via 10.77.0.1 dev eth0");
+        },
+    );
+
+    it("stops the old unit before writing a changed one, so that its stop removes the old address", async () => {
+        const h = host();
+        await addressesFact.create(factContext(h), { ...rs1Addresses, persisted: true });
+        h.clearCalls();
+        const moved = { ...rs1Addresses, addresses: { "192.168.2.110/24": { interface: "eth1" } }, persisted: true as const };
+        await addressesFact.update(factContext(h), { ...rs1Addresses, persisted: true }, moved);
+        expect(h.calls("systemctl").slice(0, 2)).toEqual(["systemctl stop pulumi-lvs-rs1-addresses.service", "systemctl daemon-reload"]);
+    });
+
+    it("names the setting when an interface is missing", async () => {
+        const h = host();
+        const wrong = {
+            ...rs1Addresses,
+            addresses: { "192.168.2.100/24": { interface: "ens9" } },
+            defaultRoute: undefined,
+            persisted: true as const,
+        };
+        await expect(addressesFact.create(factContext(h), wrong)).rejects.toThrow(
+            "fake (root@fake:22): interface ens9 not found on this host (see lvs:realServers[].interface); it has: eth0 eth1 eth2 lo ",
+        );
+        expect(h.files()).toEqual(new FakeHost().files());
+    });
+});
+
+describe("test page", () => {
+    it("keeps the page found before and puts it back; removes directories it had to create", async () => {
+        const h = host();
+        h.writeFile("/var/www/html/index.html", "the host's own page\n");
+        await fileFact.create(factContext(h), rs1Page);
+        expect(h.readFile("/var/www/html/index.html")).toBe(rs1Page.content);
+        h.writeFile("/var/www/html/index.html", "hacked\n");
+        expect(await fileFact.read(factContext(h), rs1Page)).toEqual({ content: "hacked\n" });
+        await fileFact.delete(factContext(h), rs1Page);
+        expect(h.readFile("/var/www/html/index.html")).toBe("the host's own page\n");
+
+        const bare = host();
+        await fileFact.create(factContext(bare), rs1Page);
+        expect(bare.files()["/var/www/"]).toBe("");
+        await fileFact.delete(factContext(bare), rs1Page);
+        expect(bare.files()["/var/www/"]).toBeUndefined();
+    });
+});

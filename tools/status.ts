@@ -1,0 +1,100 @@
+// `npm run status -- STACK`: the director's live IPVS table for people, with
+// each real server's connections and counters and whether it matches the
+// stack. Reads the stack's settings (with the Pulumi CLI, which decrypts the
+// key), reaches the director as the provider does, and changes nothing.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { parseClusterConfig } from "../src/config";
+import { parseCounters, parseSavedRules, ServiceTable } from "../src/ipvs";
+import { ClusterSpec } from "../src/spec";
+import { privateKeyProblem } from "../src/sshKey";
+import { renderStatus } from "../src/status";
+import { HostError, SshTransport, runScript } from "../provider/host";
+import { SshPool } from "../provider/ssh";
+
+function desiredTables(spec: ClusterSpec): ServiceTable[] {
+    const byName = new Map(spec.realServers.map((rs) => [rs.name, rs.address.address]));
+    return spec.virtualServices.map((vs) => ({
+        service: {
+            protocol: vs.protocol,
+            address: spec.director.vip.address,
+            port: vs.port,
+            scheduler: vs.scheduler,
+            flags: [...vs.flags].sort(),
+            ...(vs.persistence ? { persistence: vs.persistence } : {}),
+        },
+        realServers: vs.realServers.map((e) => ({
+            address: byName.get(e.name)!,
+            port: e.port,
+            forwarding: vs.forwarding,
+            weight: e.weight,
+        })),
+    }));
+}
+
+async function main(): Promise<void> {
+    const stack = process.argv[2];
+    if (!stack) throw new Error("usage: npm run status -- STACK (e.g. dev)");
+    const config = JSON.parse(
+        execFileSync("pulumi", ["config", "--json", "--show-secrets", "--stack", stack], { encoding: "utf8" }),
+    ) as Record<string, { value?: string; objectValue?: unknown }>;
+    // Structured settings come parsed; a number comes as its text, which the program's getObject parses too.
+    const get = (key: string) => {
+        const entry = config[`lvs:${key}`];
+        if (entry?.objectValue !== undefined) return entry.objectValue;
+        try {
+            return entry?.value === undefined ? undefined : (JSON.parse(entry.value) as unknown);
+        } catch {
+            return entry?.value;
+        }
+    };
+    const secretKey = config["lvs:sshPrivateKey"]?.value;
+    const { spec, sshKey } = parseClusterConfig(
+        {
+            ssh: get("ssh"),
+            director: get("director"),
+            virtualService: get("virtualService"),
+            realServers: get("realServers"),
+            drainTimeout: get("drainTimeout"),
+        },
+        {
+            secretKeySet: secretKey !== undefined,
+            projectDir: process.cwd(),
+            inspectKeyFile: (f) =>
+                fs.existsSync(f)
+                    ? privateKeyProblem(fs.readFileSync(f, "utf8"))
+                        ? { problem: "is not an SSH private key" }
+                        : "ok"
+                    : "missing",
+        },
+    );
+    const privateKey = sshKey.kind === "secret" ? secretKey! : fs.readFileSync(sshKey.path, "utf8");
+    const pool = new SshPool(() => undefined);
+    try {
+        const { ssh } = spec.director;
+        const transport = new SshTransport(pool, { ...ssh, privateKey, dialErrorLimit: 3, perDialTimeout: 15 }, spec.director.name);
+        const run = (script: string) => runScript(transport, "status", script, () => undefined);
+        const [saved, listing, stats] = await Promise.all([
+            run("ipvsadm-save -n"),
+            run("ipvsadm -L -n"),
+            run("ipvsadm -L -n --stats --exact"),
+        ]);
+        const names = new Map(spec.realServers.map((rs) => [rs.address.address, rs.name]));
+        process.stdout.write(
+            renderStatus(
+                `${spec.director.name} (${ssh.host}:${ssh.port})`,
+                desiredTables(spec),
+                parseSavedRules(saved),
+                parseCounters(listing, stats),
+                names,
+            ),
+        );
+    } finally {
+        pool.close();
+    }
+}
+
+main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof HostError ? err.message : (err as Error).message}\n`);
+    process.exit(1);
+});
