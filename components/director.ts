@@ -1,41 +1,47 @@
 // An LVS director: ipvsadm, the kernel settings that forwarding and draining
-// need, the VIP and DIP, and one IPVS virtual service per entry with its
-// real servers, saved for reboots. Every piece is a resource of the lvs
-// provider, read back on refresh: drift shows in a preview and `pulumi up`
-// repairs it. Deleting the director removes exactly what it added.
+// need, the VIP (and the DIP, its address on the real servers' network), one
+// IPVS virtual service per entry with its real servers, saved for reboots, and
+// the firewall marks of firewall-mark services. Every piece is a resource of
+// the lvs provider, read back on refresh: drift shows in a preview and
+// `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "@pulumi/pulumi";
-import { Addresses, HostConnection, Package, Sysctls, VirtualService } from "../resources";
+import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
 import { ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
+import { ServiceByAddress, serviceTable } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
-import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress } from "../src/spec";
+import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
 import { validateDirectorArgs } from "../src/validate";
 import { InputOf, mapInput, validated } from "./inputs";
 import { legacyAlias } from "./legacy";
 
-/** A real server as the director's table needs it: where it is, how packets reach it, its share. */
+/** A real server as the director's table needs it: where it is, and its share. */
 export interface DirectorRealServer {
     /** The real server's address (RIP). */
     address: string;
-    /** Port on the real server. Default: the service's port. */
+    /** Port on the real server. Default: the service's port (0 in a firewall-mark service: the packet's own). */
     port?: number;
     /** IPVS weight, 0..65535 (0: no new connections). Default: 1. */
     weight?: number;
 }
 
 export interface DirectorVirtualService {
-    /** Names the service's resource (`<director>-<name>`). Default: `<protocol>-<port>`; required when those are computed. */
+    /** Names the service's resource (`<director>-<name>`). Default: `<protocol>-<port>` or `fwmark-<mark>`; required when those are computed. */
     name?: string;
     /** Transport protocol. Default: `tcp`. */
     protocol?: pulumi.Input<Protocol>;
-    /** Port clients connect to on the VIP. */
-    port: pulumi.Input<number>;
+    /** Port clients connect to on the VIP (or, for a firewall-mark service, `fwmark` and `ports`). */
+    port?: pulumi.Input<number>;
+    /** Firewall mark of a firewall-mark service (`ipvsadm -f`): the director marks packets to the VIP on `ports`. */
+    fwmark?: pulumi.Input<number>;
+    /** The ports a firewall-mark service takes, balanced together. */
+    ports?: pulumi.Input<pulumi.Input<number>[]>;
     /** Scheduler (`ipvsadm -s`). Default: `rr`. */
     scheduler?: pulumi.Input<Scheduler>;
     /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`. */
     flags?: pulumi.Input<pulumi.Input<string>[]>;
     /** Persistence: timeout in seconds and optional netmask. Default: none. */
     persistence?: InputOf<Persistence | undefined>;
-    /** How packets reach the real servers (`-m`, `-g`, `-i`). Default: `nat`. */
+    /** How packets reach the real servers: `nat` (`-m`), `dr` (`-g`) or `tun` (`-i`). Default: `nat`. */
     forwarding?: pulumi.Input<ForwardingMethod>;
     /** The real servers behind the service. */
     realServers: InputOf<DirectorRealServer[]>;
@@ -48,57 +54,62 @@ export interface DirectorArgs {
     hostName?: string;
     /** The virtual IP on the outside interface, where clients connect (e.g. 192.168.145.100/24 on eth1). */
     vip: InputOf<InterfaceAddress>;
-    /** The director's inside address (DIP), the VS/NAT real servers' default gateway (e.g. 192.168.2.1/24 on eth2). */
-    dip: InputOf<InterfaceAddress>;
+    /**
+     * The director's address on the real servers' network (DIP): the VS/NAT real servers' default gateway, and
+     * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
+     */
+    dip?: InputOf<InterfaceAddress | undefined>;
     /** The virtual services on the VIP, each with its real servers. Their number is fixed; their values may be computed. */
     virtualServices: DirectorVirtualService[];
     /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
     drainTimeout?: pulumi.Input<number>;
     /** Resources the IPVS table waits for, typically the real servers, so that it sends traffic only to servers that are ready. */
     tableDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The director is a container (ContainerCluster) whose image has ipvsadm and whose Docker settings give it
+     * its addresses and `ip_forward`: only the virtual services are managed here. Default: false (a host).
+     */
+    container?: boolean;
 }
+
+/** A virtual service of the director with its defaults applied. */
+type ServiceSpec = ServiceByAddress;
 
 /** The director's arguments with their defaults applied. */
 interface DirectorSpec {
     hostName: string;
     vip: InterfaceAddress;
-    dip: InterfaceAddress;
-    virtualServices: {
-        protocol: Protocol;
-        port: number;
-        scheduler: Scheduler;
-        flags: string[];
-        persistence?: Persistence;
-        forwarding: ForwardingMethod;
-        realServers: Required<DirectorRealServer>[];
-    }[];
+    dip?: InterfaceAddress;
+    virtualServices: ServiceSpec[];
     drainTimeout: number;
 }
 
-function serviceName(vs: DirectorVirtualService, index: number, director: string): string {
-    if (vs.name) return vs.name;
+function resourceName(vs: DirectorVirtualService, index: number, director: string): string {
     const protocol = vs.protocol ?? "tcp";
-    if (typeof protocol === "string" && typeof vs.port === "number") return `${protocol}-${vs.port}`;
-    throw new pulumi.RunError(`Director ${director}: virtualServices[${index}] needs a name when its protocol or port is computed`);
+    const known = typeof protocol === "string" && (vs.fwmark === undefined ? typeof vs.port === "number" : typeof vs.fwmark === "number");
+    if (vs.name || known)
+        return serviceName({ name: vs.name, protocol: protocol as Protocol, port: vs.port as number, fwmark: vs.fwmark as number });
+    throw new pulumi.RunError(`Director ${director}: virtualServices[${index}] needs a name when its protocol, port or fwmark is computed`);
 }
 
 function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpec> {
     return {
         hostName,
         vip: args.vip,
-        dip: args.dip,
+        ...(args.dip !== undefined ? { dip: args.dip } : {}),
         drainTimeout: args.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
         virtualServices: args.virtualServices.map(({ name: _name, ...vs }) =>
-            mapInput(vs, (v) => ({
+            mapInput(vs, (v): ServiceSpec => ({
                 protocol: v.protocol ?? "tcp",
-                port: v.port,
+                ...(v.port !== undefined ? { port: v.port } : {}),
+                ...(v.fwmark !== undefined ? { fwmark: v.fwmark, ports: (v.ports ?? []) as number[] } : {}),
                 scheduler: v.scheduler ?? "rr",
-                flags: v.flags ?? [],
-                ...(v.persistence ? { persistence: v.persistence } : {}),
+                flags: (v.flags ?? []) as string[],
+                ...(v.persistence ? { persistence: v.persistence as Persistence } : {}),
                 forwarding: v.forwarding ?? "nat",
                 realServers: (v.realServers as DirectorRealServer[]).map((rs) => ({
                     address: rs.address,
-                    port: rs.port ?? v.port,
+                    port: rs.port ?? (v.fwmark !== undefined ? 0 : (v.port as number)),
                     weight: rs.weight ?? 1,
                 })),
             })),
@@ -106,17 +117,21 @@ function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpe
     } as InputOf<DirectorSpec>;
 }
 
-/** Kernel settings of a director: forwarding, and IPVS's handling of connections to quiesced or removed real servers. */
-function directorSysctls(spec: DirectorSpec): Record<string, string> {
-    const values: Record<string, string> = {
-        "net.ipv4.ip_forward": "1",
-        // A connection whose real server was deleted (after its drain deadline) ends at once instead of hanging.
-        "net.ipv4.vs.expire_nodest_conn": "1",
-        // A new connection reusing a port of a finished one is scheduled afresh (not sent to a quiesced server).
-        "net.ipv4.vs.conn_reuse_mode": "1",
-    };
+/**
+ * Kernel settings of a director: forwarding (VS/NAT), and IPVS's handling of connections to quiesced or removed
+ * real servers. A host gets only what its services need (and gets the rest back as found); `all` gives every
+ * one, for a director container, which starts fresh and whose sysctls cannot change without replacing it.
+ */
+export function directorSysctls(services: Pick<ServiceSpec, "forwarding" | "persistence">[], all = false): Record<string, string> {
+    const values: Record<string, string> = {};
+    // VS/NAT routes the real servers' replies: the director forwards.
+    if (all || services.some((vs) => vs.forwarding === "nat")) values["net.ipv4.ip_forward"] = "1";
+    // A connection whose real server was deleted (after its drain deadline) ends at once instead of hanging.
+    values["net.ipv4.vs.expire_nodest_conn"] = "1";
+    // A new connection reusing a port of a finished one is scheduled afresh (not sent to a quiesced server).
+    values["net.ipv4.vs.conn_reuse_mode"] = "1";
     // Persistent clients of a quiesced real server move on at their next connection.
-    if (spec.virtualServices.some((vs) => vs.persistence)) values["net.ipv4.vs.expire_quiescent_template"] = "1";
+    if (all || services.some((vs) => vs.persistence)) values["net.ipv4.vs.expire_quiescent_template"] = "1";
     return values;
 }
 
@@ -128,7 +143,7 @@ function directorSysctls(spec: DirectorSpec): Record<string, string> {
 export class Director extends pulumi.ComponentResource {
     /** The virtual IP clients connect to. */
     public readonly vip: pulumi.Output<string>;
-    /** `http://VIP:port/` of the first virtual service. */
+    /** `http://VIP:port/` of the first virtual service with a port. */
     public readonly vipUrl: pulumi.Output<string>;
     /** Each virtual service as `ipvsadm -L -n` listed it right after the last change. */
     public readonly ipvsTable: pulumi.Output<string>;
@@ -146,49 +161,19 @@ export class Director extends pulumi.ComponentResource {
             validateDirectorArgs(s),
         );
         const connection = args.connection;
-        const child = (suffix: string, legacySuffix = suffix) => ({
-            parent: this,
-            aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${legacySuffix}`, "command:remote:Command"),
-        });
-
-        // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
-        const ipvsadm = new Package(
-            `${name}-ipvsadm`,
-            { connection, hostName, package: "ipvsadm", keepWhileUsed: "ipvs-services" },
-            child("ipvsadm"),
-        );
-        const sysctls = new Sysctls(
-            `${name}-sysctls`,
-            { connection, hostName, values: spec.apply(directorSysctls), modules: ["ip_vs"] },
-            { ...child("sysctls", "ip-forward"), dependsOn: [ipvsadm] },
-        );
-        const addresses = new Addresses(
-            `${name}-addresses`,
-            {
-                connection,
-                hostName,
-                description: spec.apply(
-                    (s) => `director ${hostName}: VIP ${cidr(s.vip)} on ${s.vip.interface}, DIP ${cidr(s.dip)} on ${s.dip.interface}`,
-                ),
-                addresses: spec.apply((s) => ({
-                    [cidr(s.vip)]: { interface: s.vip.interface },
-                    [cidr(s.dip)]: { interface: s.dip.interface },
-                })),
-                interfaceSetting: "lvs:director.vipInterface/dipInterface",
-            },
-            child("addresses"),
-        );
+        const ready = args.container ? [] : this.hostFacts(name, hostName, args, spec);
         this.virtualServices = args.virtualServices.map((vs, i) => {
-            const vsName = serviceName(vs, i, name);
+            const vsName = resourceName(vs, i, name);
             const service = spec.apply((s) => s.virtualServices[i]!);
+            const fwmark = vs.fwmark !== undefined;
             return new VirtualService(
                 `${name}-${vsName}`,
                 {
                     connection,
                     hostName,
-                    protocol: service.protocol,
-                    address: spec.vip.address,
-                    port: service.port,
+                    ...(fwmark
+                        ? { fwmark: service.apply((v) => v.fwmark!) }
+                        : { protocol: service.protocol, address: spec.vip.address, port: service.apply((v) => v.port!) }),
                     scheduler: service.scheduler,
                     flags: service.flags,
                     persistence: service.persistence,
@@ -203,15 +188,18 @@ export class Director extends pulumi.ComponentResource {
                     parent: this,
                     // The first service keeps the resource of versions that ran the table as a command.
                     aliases: i === 0 ? legacyAlias(`${name}-${vsName}`, `${hostName}-virtual-service`, "command:remote:Command") : [],
-                    dependsOn: [ipvsadm, sysctls, addresses, ...(args.tableDependsOn ?? [])],
+                    dependsOn: [...ready, ...(args.tableDependsOn ?? [])],
                 },
             );
         });
 
         this.vip = spec.vip.address;
-        this.vipUrl = pulumi.interpolate`http://${spec.vip.address}:${spec.virtualServices[0]!.port}/`;
+        this.vipUrl = spec.apply((s) => {
+            const first = s.virtualServices.find((vs) => vs.port !== undefined);
+            return `http://${s.vip.address}${first ? `:${first.port}` : ""}/`;
+        });
         this.ipvsTable = pulumi.all(this.virtualServices.map((vs) => vs.ipvsTable)).apply((tables) => tables.join("\n"));
-        this.ipvsRules = spec.apply((s) => rulesOf(s));
+        this.ipvsRules = spec.apply((s) => s.virtualServices.flatMap((vs) => savedRules(serviceTable(s.vip.address, vs))));
         this.schedulers = spec.apply((s) => s.virtualServices.map((vs) => vs.scheduler));
         this.registerOutputs({
             vip: this.vip,
@@ -221,21 +209,71 @@ export class Director extends pulumi.ComponentResource {
             schedulers: this.schedulers,
         });
     }
-}
 
-/** The director's desired rules in `ipvsadm-save -n` form, one virtual service after the other. */
-function rulesOf(spec: DirectorSpec): string[] {
-    return spec.virtualServices.flatMap((vs) =>
-        savedRules({
-            service: {
-                protocol: vs.protocol,
-                address: spec.vip.address,
-                port: vs.port,
-                scheduler: vs.scheduler,
-                flags: [...vs.flags].sort(),
-                ...(vs.persistence ? { persistence: vs.persistence } : {}),
-            },
-            realServers: vs.realServers.map((rs) => ({ address: rs.address, port: rs.port, forwarding: vs.forwarding, weight: rs.weight })),
-        }),
-    );
+    /** What a host director needs besides its table: ipvsadm, its kernel settings, the VIP and DIP, the firewall marks. */
+    private hostFacts(name: string, hostName: string, args: DirectorArgs, spec: pulumi.Output<DirectorSpec>): pulumi.Resource[] {
+        const connection = args.connection;
+        const child = (suffix: string, legacySuffix = suffix) => ({
+            parent: this,
+            aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${legacySuffix}`, "command:remote:Command"),
+        });
+        // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
+        const ipvsadm = new Package(
+            `${name}-ipvsadm`,
+            { connection, hostName, package: "ipvsadm", keepWhileUsed: "ipvs-services" },
+            child("ipvsadm"),
+        );
+        const ready: pulumi.Resource[] = [ipvsadm];
+        ready.push(
+            new Sysctls(
+                `${name}-sysctls`,
+                { connection, hostName, values: spec.apply((s) => directorSysctls(s.virtualServices)), modules: ["ip_vs"] },
+                { ...child("sysctls", "ip-forward"), dependsOn: [ipvsadm] },
+            ),
+            new Addresses(
+                `${name}-addresses`,
+                {
+                    connection,
+                    hostName,
+                    description: spec.apply(
+                        (s) =>
+                            `director ${hostName}: VIP ${cidr(s.vip)} on ${s.vip.interface}` +
+                            (s.dip ? `, DIP ${cidr(s.dip)} on ${s.dip.interface}` : ""),
+                    ),
+                    addresses: spec.apply((s) => ({
+                        [cidr(s.vip)]: { interface: s.vip.interface },
+                        ...(s.dip ? { [cidr(s.dip)]: { interface: s.dip.interface } } : {}),
+                    })),
+                    interfaceSetting: "lvs:director.vipInterface/dipInterface",
+                },
+                child("addresses"),
+            ),
+        );
+        // Firewall-mark services need the director to mark their packets (its own nftables table).
+        if (args.virtualServices.some((vs) => vs.fwmark !== undefined)) {
+            const nftables = new Package(`${name}-nftables`, { connection, hostName, package: "nftables" }, { parent: this });
+            ready.push(
+                nftables,
+                new FirewallMarks(
+                    `${name}-firewall-marks`,
+                    {
+                        connection,
+                        hostName,
+                        marks: spec.apply((s) =>
+                            Object.fromEntries(
+                                s.virtualServices
+                                    .filter((vs) => vs.fwmark !== undefined)
+                                    .map((vs) => [
+                                        String(vs.fwmark),
+                                        { protocol: vs.protocol, address: s.vip.address, ports: vs.ports ?? [] },
+                                    ]),
+                            ),
+                        ),
+                    },
+                    { parent: this, dependsOn: [nftables] },
+                ),
+            );
+        }
+        return ready;
+    }
 }

@@ -3,3 +3,4 @@ export * from "./inputs";
 export * from "./lvsCluster";
 export * from "./realServer";
 export * from "./stackSettings";
+export * from "./containerCluster";

@@ -1,6 +1,7 @@
 // The LVS cluster from one spec: a Director holding the VIP and the IPVS
-// table, and one RealServer per entry behind it; the director's table waits
-// until every real server serves its page. The spec is checked as a whole
+// table, and one RealServer per entry behind it, each given what its
+// forwarding methods need; the director's table waits until every real server
+// serves its page. The spec is checked as a whole
 // first (the rules of src/validate.ts, the same as for stack settings), and
 // nothing is declared unless it is sound.
 import * as pulumi from "@pulumi/pulumi";
@@ -9,14 +10,15 @@ import {
     ClusterSpec,
     DEFAULT_DRAIN_TIMEOUT,
     ForwardingMethod,
+    REAL_SERVER_PORT,
     InterfaceAddress,
     Persistence,
     Protocol,
-    REAL_SERVER_PORT,
     Scheduler,
+    serviceName,
 } from "../src/spec";
 import { validateCluster } from "../src/validate";
-import { Director } from "./director";
+import { Director, DirectorVirtualService } from "./director";
 import { InputOf, mapInput, validated } from "./inputs";
 import { RealServer } from "./realServer";
 
@@ -36,25 +38,45 @@ export interface ClusterDirectorArgs {
     ssh: InputOf<SshEndpointArgs>;
     /** The virtual IP on the outside interface. */
     vip: InputOf<InterfaceAddress>;
-    /** The director's inside address: the real servers' default gateway. */
-    dip: InputOf<InterfaceAddress>;
+    /** The director's inside address (DIP): the VS/NAT real servers' default gateway; needed by VS/NAT and VS/DR. */
+    dip?: InputOf<InterfaceAddress>;
+}
+
+/** A real server's entry in one virtual service. */
+export interface ClusterServiceRealServerArgs {
+    /** The real server (`realServers[].name`). */
+    name: string;
+    /** IPVS weight. Default: 1. */
+    weight?: pulumi.Input<number>;
+    /**
+     * Port on the real server. Default: 80, httpd's (RealServer's) port, for VS/NAT; the service's port for VS/DR and
+     * VS/TUN, which cannot map ports; 0 in a firewall-mark service (the packet's own).
+     */
+    port?: pulumi.Input<number>;
 }
 
 export interface ClusterVirtualServiceArgs {
-    /** Names the service's resource. Default: `<protocol>-<port>`. */
+    /** Names the service's resource. Default: `<protocol>-<port>`, or `fwmark-<mark>`. */
     name?: string;
     /** Default: "tcp". */
     protocol?: pulumi.Input<Protocol>;
-    /** Port on the VIP. Default: 80. */
+    /** Port on the VIP. Default: 80, unless `fwmark` is set. */
     port?: pulumi.Input<number>;
+    /** A firewall-mark service (`ipvsadm -f`): the director marks packets to the VIP on `ports` and balances them together. */
+    fwmark?: pulumi.Input<number>;
+    /** The ports of a firewall-mark service. */
+    ports?: pulumi.Input<pulumi.Input<number>[]>;
     /** Default: "rr". */
     scheduler?: pulumi.Input<Scheduler>;
     flags?: pulumi.Input<pulumi.Input<string>[]>;
     persistence?: InputOf<Persistence | undefined>;
-    /** Default: "nat". */
-    forwarding?: pulumi.Input<ForwardingMethod>;
-    /** The real servers behind it, by name, with weight (default 1) and port (default 80). Default: every real server. */
-    realServers?: InputOf<{ name: string; weight?: number; port?: number }>[];
+    /**
+     * `nat`, `dr` or `tun`. Default: "nat". A plain value: it decides what the real servers get
+     * (a route through the DIP, or the VIP on `lo` or `tunl0` with their ARP settings).
+     */
+    forwarding?: ForwardingMethod;
+    /** The real servers behind it, by name. Default: every real server, weight 1. */
+    realServers?: ClusterServiceRealServerArgs[];
 }
 
 export interface ClusterRealServerArgs {
@@ -63,6 +85,8 @@ export interface ClusterRealServerArgs {
     ssh: InputOf<SshEndpointArgs>;
     /** The real server's address (RIP) with its interface. */
     address: InputOf<InterfaceAddress>;
+    /** Default route of a VS/DR or VS/TUN real server (a router; replies bypass the director). Default: left as it is. */
+    gateway?: pulumi.Input<string>;
     /** The test page. Default: a heading naming the server and its address. */
     page?: pulumi.Input<string | undefined>;
 }
@@ -78,60 +102,135 @@ export interface LvsClusterArgs {
     drainTimeout?: pulumi.Input<number>;
 }
 
-type ServiceEntry = { name: string; weight?: number; port?: number };
+/** The virtual services with their defaults: every real server in each, port 80, round robin, VS/NAT. */
+export function virtualServicesSpec(
+    virtualServices: ClusterVirtualServiceArgs[] | undefined,
+    realServers: { name: string }[],
+): InputOf<ClusterSpec["virtualServices"]> {
+    const services = virtualServices ?? [{}];
+    return services.map((vs) => {
+        const { name, realServers: own, ...rest } = vs;
+        const entries: ClusterServiceRealServerArgs[] = own ?? realServers.map((rs) => ({ name: rs.name }));
+        return mapInput({ ...rest, realServers: entries }, (v) => {
+            const fwmark = v.fwmark !== undefined;
+            const port = fwmark ? v.port : (v.port ?? 80);
+            const forwarding = v.forwarding ?? "nat";
+            // VS/NAT maps the VIP's port onto httpd's on the real servers (as `lvs:virtualService` does); DR and TUN
+            // cannot map ports (the service's own); a firewall-mark service takes the packet's own (0).
+            const entryPort = fwmark ? 0 : forwarding === "nat" ? REAL_SERVER_PORT : (port as number);
+            return {
+                ...(name !== undefined ? { name } : {}),
+                protocol: v.protocol ?? "tcp",
+                ...(port !== undefined ? { port } : {}),
+                ...(fwmark ? { fwmark: v.fwmark, ports: v.ports ?? [] } : {}),
+                scheduler: v.scheduler ?? "rr",
+                flags: v.flags ?? [],
+                ...(v.persistence ? { persistence: v.persistence } : {}),
+                forwarding,
+                realServers: v.realServers.map((rs) => ({ name: rs.name, weight: rs.weight ?? 1, port: rs.port ?? entryPort })),
+            };
+        });
+    });
+}
 
 /** The arguments as a ClusterSpec, defaults applied (values may still be outputs). */
 function specOf(args: LvsClusterArgs): InputOf<ClusterSpec> {
     const ssh = (e: InputOf<SshEndpointArgs>) =>
         mapInput(e, (v: SshEndpointArgs) => ({ host: v.host, port: v.port ?? 22, user: v.user ?? "root" }));
-    const services = args.virtualServices ?? [{}];
     return {
-        director: { name: args.director.name ?? "director", ssh: ssh(args.director.ssh), vip: args.director.vip, dip: args.director.dip },
-        virtualServices: services.map((vs) => {
-            const { name: _name, ...rest } = vs;
-            return mapInput(rest, (v) => ({
-                protocol: v.protocol ?? "tcp",
-                port: v.port ?? 80,
-                scheduler: v.scheduler ?? "rr",
-                flags: v.flags ?? [],
-                ...(v.persistence ? { persistence: v.persistence } : {}),
-                forwarding: v.forwarding ?? "nat",
-                realServers: (
-                    (v.realServers as ServiceEntry[] | undefined) ?? args.realServers.map((rs): ServiceEntry => ({ name: rs.name }))
-                ).map((rs) => ({
-                    name: rs.name,
-                    weight: rs.weight ?? 1,
-                    port: rs.port ?? REAL_SERVER_PORT,
-                })),
-            }));
-        }),
+        director: {
+            name: args.director.name ?? "director",
+            ssh: ssh(args.director.ssh),
+            vip: args.director.vip,
+            ...(args.director.dip !== undefined ? { dip: args.director.dip } : {}),
+        },
+        virtualServices: virtualServicesSpec(args.virtualServices, args.realServers),
         realServers: args.realServers.map((rs) => ({
             name: rs.name,
             ssh: ssh(rs.ssh),
             address: rs.address,
+            ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
         })),
         drainTimeout: args.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
     } as InputOf<ClusterSpec>;
 }
 
-function serviceName(vs: ClusterVirtualServiceArgs, index: number, cluster: string): string {
-    if (vs.name) return vs.name;
+export function resourceName(vs: ClusterVirtualServiceArgs, index: number, cluster: string): string {
     const protocol = vs.protocol ?? "tcp";
-    const port = vs.port ?? 80;
-    if (typeof protocol === "string" && typeof port === "number") return `${protocol}-${port}`;
-    throw new pulumi.RunError(`LvsCluster ${cluster}: virtualServices[${index}] needs a name when its protocol or port is computed`);
+    const fwmark = vs.fwmark;
+    const port = fwmark === undefined ? (vs.port ?? 80) : undefined;
+    const known = typeof protocol === "string" && (fwmark === undefined ? typeof port === "number" : typeof fwmark === "number");
+    if (vs.name || known)
+        return serviceName({ name: vs.name, protocol: protocol as Protocol, port: port as number, fwmark: fwmark as number });
+    throw new pulumi.RunError(
+        `LvsCluster ${cluster}: virtualServices[${index}] needs a name when its protocol, port or fwmark is computed`,
+    );
+}
+
+/** The director's virtual services of a cluster: each entry's real server by its address. */
+export function directorServices(
+    cluster: string,
+    virtualServices: ClusterVirtualServiceArgs[] | undefined,
+    spec: pulumi.Output<Pick<ClusterSpec, "virtualServices"> & { realServers: { name: string; address: { address: string } }[] }>,
+): DirectorVirtualService[] {
+    const services = virtualServices ?? [{}];
+    return services.map((vs, s) => {
+        const service = spec.virtualServices[s]!;
+        return {
+            name: resourceName(vs, s, cluster),
+            protocol: service.protocol,
+            ...(vs.fwmark !== undefined
+                ? { fwmark: service.apply((v) => v.fwmark!), ports: service.apply((v) => v.ports ?? []) }
+                : { port: service.apply((v) => v.port!) }),
+            scheduler: service.scheduler,
+            flags: service.flags,
+            persistence: service.persistence,
+            forwarding: vs.forwarding ?? "nat",
+            realServers: spec.apply((c) =>
+                c.virtualServices[s]!.realServers.map((entry) => ({
+                    address: c.realServers.find((rs) => rs.name === entry.name)!.address.address,
+                    port: entry.port,
+                    weight: entry.weight,
+                })),
+            ),
+        };
+    });
+}
+
+/** Each real server by name: its address and its weight in the first virtual service. */
+export function realServerAddresses(
+    c: Pick<ClusterSpec, "virtualServices"> & { realServers: { name: string; address: { address: string } }[] },
+): Record<string, { address: string; weight: number }> {
+    return Object.fromEntries(
+        c.realServers.map((rs) => [
+            rs.name,
+            { address: rs.address.address, weight: c.virtualServices[0]!.realServers.find((e) => e.name === rs.name)?.weight ?? 0 },
+        ]),
+    );
+}
+
+/** How the services reach one real server: what it needs on its side (a route, or the VIP on lo or tunl0). */
+function methodsOf(args: LvsClusterArgs, realServer: string): Set<ForwardingMethod> {
+    const services = args.virtualServices ?? [{}];
+    return new Set(
+        services
+            .filter((vs) => (vs.realServers ?? args.realServers).some((entry) => entry.name === realServer))
+            .map((vs) => vs.forwarding ?? "nat"),
+    );
 }
 
 /**
- * The tutorial's VS/NAT cluster, or any set of virtual services on one
- * director. Children are named after the cluster (`<name>-<director>`,
- * `<name>-<real server>`), so several clusters live in one program.
+ * An LVS cluster: one director and its real servers, with any set of virtual
+ * services on the VIP, each by VS/NAT, VS/DR or VS/TUN. Each real server gets
+ * what its forwarding method needs on its side. Children are named after the
+ * cluster (`<name>-<director>`, `<name>-<real server>`), so several clusters
+ * live in one program.
  */
 export class LvsCluster extends pulumi.ComponentResource {
     public readonly director: Director;
     public readonly realServers: RealServer[];
-    /** `http://VIP:port/` of the first virtual service: where clients reach it. */
+    /** `http://VIP:port/` of the first virtual service with a port: where clients reach it. */
     public readonly vipUrl: pulumi.Output<string>;
     /** Each virtual service as `ipvsadm -L -n` listed it right after the last change. */
     public readonly ipvsTable: pulumi.Output<string>;
@@ -151,19 +250,23 @@ export class LvsCluster extends pulumi.ComponentResource {
 
         this.realServers = args.realServers.map((rs, i) => {
             const own = spec.realServers[i]!;
+            const methods = methodsOf(args, rs.name);
+            // A VS/TUN real server's VIP on tunl0 also takes VS/DR's packets (they arrive for a local address).
+            const vipOn = methods.has("tun") ? "tun" : methods.has("dr") ? "dr" : undefined;
             return new RealServer(
                 `${name}-${rs.name}`,
                 {
                     hostName: rs.name,
                     connection: connection(own.ssh),
                     address: own.address,
-                    gateway: spec.director.dip.address,
+                    // VS/NAT replies go back through the director; DR and TUN replies through the real server's router.
+                    gateway: methods.has("nat") ? spec.director.apply((d) => d.dip?.address) : own.gateway,
+                    vips: vipOn ? [{ address: spec.director.vip.address, forwarding: vipOn }] : [],
                     page: own.page,
                 },
                 { parent: this },
             );
         });
-        const services = args.virtualServices ?? [{}];
         const directorName = args.director.name ?? "director";
         this.director = new Director(
             `${name}-${directorName}`,
@@ -173,25 +276,7 @@ export class LvsCluster extends pulumi.ComponentResource {
                 vip: spec.director.vip,
                 dip: spec.director.dip,
                 drainTimeout: spec.drainTimeout,
-                virtualServices: services.map((vs, s) => {
-                    const service = spec.virtualServices[s]!;
-                    return {
-                        name: serviceName(vs, s, name),
-                        protocol: service.protocol,
-                        port: service.port,
-                        scheduler: service.scheduler,
-                        flags: service.flags,
-                        persistence: service.persistence,
-                        forwarding: service.forwarding,
-                        realServers: spec.apply((c) =>
-                            c.virtualServices[s]!.realServers.map((entry) => ({
-                                address: c.realServers.find((rs) => rs.name === entry.name)!.address.address,
-                                port: entry.port,
-                                weight: entry.weight,
-                            })),
-                        ),
-                    };
-                }),
+                virtualServices: directorServices(name, args.virtualServices, spec),
                 tableDependsOn: this.realServers.flatMap((rs) => rs.ready),
             },
             { parent: this },
@@ -201,14 +286,7 @@ export class LvsCluster extends pulumi.ComponentResource {
         this.ipvsTable = this.director.ipvsTable;
         this.ipvsRules = this.director.ipvsRules;
         this.scheduler = spec.virtualServices[0]!.scheduler;
-        this.realServerAddresses = spec.apply((c) =>
-            Object.fromEntries(
-                c.realServers.map((rs) => [
-                    rs.name,
-                    { address: rs.address.address, weight: c.virtualServices[0]!.realServers.find((e) => e.name === rs.name)?.weight ?? 0 },
-                ]),
-            ),
-        );
+        this.realServerAddresses = spec.apply(realServerAddresses);
         this.registerOutputs({
             vipUrl: this.vipUrl,
             ipvsTable: this.ipvsTable,

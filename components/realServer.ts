@@ -1,9 +1,13 @@
-// A VS/NAT real server: its address with the director as default gateway,
-// httpd (Debian's lighttpd) installed and running, and a test page naming the
-// server. Each piece is a resource of the lvs provider, read back on refresh.
-// Deleting it removes all of that and restores what it replaced.
+// A real server: its address, httpd (Debian's lighttpd) installed and running,
+// and a test page naming the server; and what its forwarding methods need of
+// it. VS/NAT: the default route through the director's DIP. VS/DR: the VIP on
+// `lo` (/32) with the ARP settings that keep it from answering for it, and
+// the default route through a router. VS/TUN: the `ipip` module, the VIP on
+// `tunl0` and reverse-path filtering relaxed for it. Each piece is a resource
+// of the lvs provider, read back on refresh; deleting the real server removes
+// all of it and restores what it replaced.
 import * as pulumi from "@pulumi/pulumi";
-import { Addresses, File, HostConnection, Service } from "../resources";
+import { Addresses, File, HostConnection, Service, Sysctls } from "../resources";
 import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
 import { validateRealServerArgs } from "../src/validate";
 import { InputOf, validated } from "./inputs";
@@ -13,15 +17,26 @@ import { legacyAlias } from "./legacy";
 export const HTTPD = "lighttpd";
 export const TEST_PAGE = "/var/www/html/index.html";
 
+/** A VIP the real server takes packets for without the director rewriting them (VS/DR on lo, VS/TUN on tunl0). */
+export interface RealServerVip {
+    address: string;
+    forwarding: "dr" | "tun";
+}
+
 export interface RealServerArgs {
     /** How to reach the real server over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The real server's name on the host (its unit, state directory, and default page). Default: the resource name. */
     hostName?: string;
-    /** The real server's address (RIP) on the director's inside network, e.g. 192.168.2.100/24 on eth1. */
+    /** The real server's address (RIP), e.g. 192.168.2.100/24 on eth1. */
     address: InputOf<InterfaceAddress>;
-    /** The director's inside address (DIP): the real server's default gateway, as VS/NAT requires. */
-    gateway: pulumi.Input<string>;
+    /**
+     * Its default route: the director's DIP for VS/NAT, a router for VS/DR and VS/TUN (replies go past the
+     * director). Absent: the default route is left as it is.
+     */
+    gateway?: pulumi.Input<string | undefined>;
+    /** The VIPs it serves by VS/DR or VS/TUN (none for VS/NAT). Their number is fixed; their values may be computed. */
+    vips?: InputOf<RealServerVip>[];
     /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
     page?: pulumi.Input<string | undefined>;
 }
@@ -29,8 +44,28 @@ export interface RealServerArgs {
 interface RealServerSpec {
     hostName: string;
     address: InterfaceAddress;
-    gateway: string;
+    gateway?: string;
+    vips: RealServerVip[];
     page?: string;
+}
+
+/** The kernel settings VS/DR and VS/TUN need on a real server (the kernel's LVS documentation). */
+function realServerSysctls(spec: RealServerSpec): Record<string, string> {
+    const values: Record<string, string> = {};
+    const dev = spec.address.interface;
+    // Answer ARP only for addresses of the interface asked on, and announce only those: the VIP belongs to the director.
+    // The kernel takes the larger of `all` and the interface's value; an interface name with a dot (a VLAN) would
+    // need sysctl's slash spelling, so `all` alone stands for it.
+    for (const scope of dev.includes(".") ? ["all"] : ["all", dev]) {
+        values[`net.ipv4.conf.${scope}.arp_ignore`] = "1";
+        values[`net.ipv4.conf.${scope}.arp_announce`] = "2";
+    }
+    // Packets from clients arrive on tunl0 while the route back to them leaves by the real server's interface.
+    if (spec.vips.some((v) => v.forwarding === "tun")) {
+        values["net.ipv4.conf.all.rp_filter"] = "0";
+        values["net.ipv4.conf.tunl0.rp_filter"] = "0";
+    }
+    return values;
 }
 
 export class RealServer extends pulumi.ComponentResource {
@@ -50,7 +85,8 @@ export class RealServer extends pulumi.ComponentResource {
             {
                 hostName,
                 address: args.address,
-                gateway: args.gateway,
+                ...(args.gateway !== undefined ? { gateway: args.gateway } : {}),
+                vips: args.vips ?? [],
                 ...(args.page !== undefined ? { page: args.page } : {}),
             } as InputOf<RealServerSpec>,
             (s) => validateRealServerArgs(s),
@@ -60,7 +96,22 @@ export class RealServer extends pulumi.ComponentResource {
             parent: this,
             aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${suffix}`, "command:remote:Command"),
         });
+        const vipCount = args.vips?.length ?? 0;
 
+        // VS/DR and VS/TUN: the ARP and reverse-path settings (and ipip for tunl0) come first.
+        const sysctls =
+            vipCount > 0
+                ? new Sysctls(
+                      `${name}-sysctls`,
+                      {
+                          connection,
+                          hostName,
+                          values: spec.apply(realServerSysctls),
+                          modules: spec.apply((s) => (s.vips.some((v) => v.forwarding === "tun") ? ["ipip"] : [])),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
         const addresses = new Addresses(
             `${name}-addresses`,
             {
@@ -68,14 +119,20 @@ export class RealServer extends pulumi.ComponentResource {
                 hostName,
                 description: spec.apply(
                     (s) =>
-                        `real server ${hostName}: ${cidr(s.address)} on ${s.address.interface}, default route via the ` +
-                        `director's DIP ${s.gateway}`,
+                        `real server ${hostName}: ${cidr(s.address)} on ${s.address.interface}` +
+                        s.vips.map((v) => `, VIP ${v.address} on ${v.forwarding === "dr" ? "lo" : "tunl0"}`).join("") +
+                        (s.gateway ? `, default route via ${s.gateway}` : ""),
                 ),
-                addresses: spec.apply((s) => ({ [cidr(s.address)]: { interface: s.address.interface } })),
-                defaultRoute: spec.apply((s) => ({ via: s.gateway, interface: s.address.interface })),
+                addresses: spec.apply((s) => ({
+                    [cidr(s.address)]: { interface: s.address.interface },
+                    ...Object.fromEntries(s.vips.map((v) => [`${v.address}/32`, { interface: v.forwarding === "dr" ? "lo" : "tunl0" }])),
+                })),
+                ...(args.gateway !== undefined
+                    ? { defaultRoute: spec.apply((s) => (s.gateway ? { via: s.gateway, interface: s.address.interface } : undefined)) }
+                    : {}),
                 interfaceSetting: "lvs:realServers[].interface",
             },
-            child("addresses"),
+            { ...child("addresses"), dependsOn: sysctls ? [sysctls] : [] },
         );
         const httpd = new Service(`${name}-httpd`, { connection, hostName, unit: HTTPD, package: HTTPD }, child("httpd"));
         const page = new File(
@@ -83,7 +140,7 @@ export class RealServer extends pulumi.ComponentResource {
             { connection, hostName, path: TEST_PAGE, content: spec.apply((s) => s.page ?? defaultPage(hostName, s.address.address)) },
             { ...child("test-page"), dependsOn: [httpd] },
         );
-        this.ready = [addresses, httpd, page];
+        this.ready = [addresses, httpd, page, ...(sysctls ? [sysctls] : [])];
 
         this.address = spec.address.address;
         this.url = pulumi.interpolate`http://${spec.address.address}/`;

@@ -3,9 +3,10 @@
 // or taken from the secret setting, and checked to be a private key.
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { getConfig } from "@pulumi/pulumi/runtime/config";
-import { ConfigError, KeyFileState, parseClusterConfig } from "../src/config";
+import { allConfig, getConfig } from "@pulumi/pulumi/runtime/config";
+import { ConfigError, KeyFileState, parseClusterConfig, parseContainerClusterConfig, RawClusterConfig, SETTING_KEYS } from "../src/config";
 import { ClusterSpec } from "../src/spec";
+import { ContainerClusterArgs } from "./containerCluster";
 import { privateKeyProblem } from "../src/sshKey";
 
 function inspectKeyFile(file: string): KeyFileState {
@@ -26,26 +27,65 @@ function inspectKeyFile(file: string): KeyFileState {
     return problem ? { problem } : "ok";
 }
 
-/** The cluster the stack's settings describe, and the key to reach its hosts (a secret). */
-export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { spec: ClusterSpec; privateKey: pulumi.Output<string> } {
-    const secretKey = config.getSecret("sshPrivateKey");
-    let parsed;
+function rawSettings(config: pulumi.Config): RawClusterConfig {
+    return Object.fromEntries(SETTING_KEYS.map((key) => [key, config.getObject(key)]));
+}
+
+function settingKeys(): string[] {
+    return Object.keys(allConfig())
+        .filter((k) => k.startsWith("lvs:"))
+        .map((k) => k.slice("lvs:".length));
+}
+
+/** Runs a parse; a ConfigError becomes a RunError, which is shown without a stack trace: the message is the whole story. */
+function parsing<T>(parse: () => T): T {
     try {
-        parsed = parseClusterConfig(
-            {
-                ssh: config.getObject("ssh"),
-                director: config.getObject("director"),
-                virtualService: config.getObject("virtualService"),
-                realServers: config.getObject("realServers"),
-                drainTimeout: config.getObject("drainTimeout"),
-            },
-            { secretKeySet: secretKey !== undefined, projectDir: process.cwd(), inspectKeyFile },
-        );
+        return parse();
     } catch (err) {
-        // A RunError is shown without a stack trace: the message is the whole story.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
         throw err;
     }
+}
+
+/** Whether the stack's cluster runs on Docker containers (`lvs:containers` is set) rather than on SSH hosts. */
+export function stackUsesContainers(config = new pulumi.Config("lvs")): boolean {
+    return config.getObject("containers") !== undefined;
+}
+
+/** The ContainerCluster the stack's settings describe (`lvs:containers` set). */
+export function containerClusterFromStackSettings(config = new pulumi.Config("lvs")): ContainerClusterArgs {
+    const { spec, dockerHost } = parsing(() =>
+        parseContainerClusterConfig(rawSettings(config), {
+            secretKeySet: false,
+            projectDir: process.cwd(),
+            inspectKeyFile,
+            settingKeys: settingKeys(),
+        }),
+    );
+    return {
+        director: { name: spec.director.name, vip: spec.director.vip, dip: spec.director.dip! },
+        virtualServices: spec.virtualServices,
+        realServers: spec.realServers,
+        drainTimeout: spec.drainTimeout,
+        image: spec.containers.image,
+        ...(spec.containers.client ? { client: spec.containers.client } : {}),
+        ...(dockerHost !== undefined ? { dockerHost } : {}),
+    };
+}
+
+/** The cluster the stack's settings describe, and the key to reach its hosts (a secret). */
+export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { spec: ClusterSpec; privateKey: pulumi.Output<string> } {
+    if (stackUsesContainers(config))
+        throw new pulumi.RunError("lvs:containers is set: this stack's cluster is a ContainerCluster (containerClusterFromStackSettings)");
+    const secretKey = config.getSecret("sshPrivateKey");
+    const parsed = parsing(() =>
+        parseClusterConfig(rawSettings(config), {
+            secretKeySet: secretKey !== undefined,
+            projectDir: process.cwd(),
+            inspectKeyFile,
+            settingKeys: settingKeys(),
+        }),
+    );
     const { spec, sshKey } = parsed;
     if (sshKey.kind === "secret") {
         // The program gets its configuration decrypted: the key is checked at once, before anything is declared,

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Builds the lab's VM image into OUTDIR (atomically): Debian bookworm with
-# systemd, openssh-server, sudo, ipvsadm and lighttpd (minbase debootstrap),
+# systemd, openssh-server, sudo, ipvsadm, lighttpd and nftables, curl and socat
+# (the tests' clients and listeners; minbase debootstrap),
 # and Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
 # kernel lacks) with a small gzip initramfs. Produces:
 #   vmlinux   the uncompressed kernel (QEMU boots it via PVH: no slow XZ under TCG)
 #   initrd    Debian's initramfs (virtio_pci, virtio_blk, ext4)
 #   base.img  the root filesystem (ext4), shared read-only by all VMs via qcow2 overlays
-#   bare.img  the same without ipvsadm and lighttpd (and what only they needed):
+#   bare.img  the same without ipvsadm, lighttpd and nftables (and what only they needed):
 #             a host as users have it, on which pulumi-lvs installs them with apt
+#   docker.img  base plus Debian's docker.io, enabled: the lab's Docker host (container hosts)
+#   host.tar  base's root filesystem without kernel, boot and firmware files: imported on the
+#             Docker host as the image of the director, real-server and client containers
 #   repo/     a Debian package repository of exactly those packages, which the
 #             lab serves to its VMs (their only package source: they have no other route)
 # Both images have the users `deploy` (passwordless sudo) and `nosudo` (no sudo),
@@ -18,9 +22,9 @@ out=${1:?usage: build-image.sh OUTDIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
-packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,curl
-# The packages pulumi-lvs installs on a host that lacks them.
-installed_by_project="ipvsadm lighttpd"
+packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,nftables,curl,socat
+# The packages pulumi-lvs installs on a host that lacks them (nftables: the director's firewall marks).
+installed_by_project="ipvsadm lighttpd nftables"
 step() { printf '[lab image] %s\n' "$*" >&2; }
 
 work=$(mktemp -d "${out%/}.build.XXXXXX")
@@ -112,16 +116,33 @@ tail -c +$((offset + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/nu
 [ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] || { step "extracted kernel is not an ELF file"; exit 1; }
 mv "$rootfs.initrd" "$work/initrd"
 
-step "root filesystem images: base (with $installed_by_project) and bare (without)"
+step "root filesystem images: base (with $installed_by_project), docker (with docker.io) and bare (without either)"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/base.img" 2G
-unshare --mount --propagation private bash -euo pipefail -c '
+# The containers' image: the same userland (ipvsadm, lighttpd, curl, iproute2), no kernel or boot files.
+tar -C "$rootfs" --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules \
+    --exclude=./usr/lib/firmware --exclude=./var/cache/apt --exclude=./var/lib/apt/lists -cf "$work/host.tar" .
+in_chroot() { # in_chroot LOG COMMAND...: with /proc, and no service started
+    local log=$1
+    shift
+    unshare --mount --propagation private bash -euo pipefail -c '
 mount -t proc proc "$rootfs/proc"
 printf "#!/bin/sh\nexit 101\n" > "$rootfs/usr/sbin/policy-rc.d"; chmod 755 "$rootfs/usr/sbin/policy-rc.d"
-chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    apt-get purge -y -q --autoremove $installed_by_project > "$rootfs.purge.log" 2>&1 || { tail -n 20 "$rootfs.purge.log" >&2; exit 1; }
-rm -f "$rootfs/usr/sbin/policy-rc.d" "$rootfs.purge.log"
+chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@" > "$0" 2>&1 ||
+    { tail -n 20 "$0" >&2; exit 1; }
+rm -f "$rootfs/usr/sbin/policy-rc.d" "$0"
 umount "$rootfs/proc"
-'
+' "$log" "$@"
+}
+# The Docker host: docker.io from the Debian mirror (the VMs have no other source), started at boot,
+# with the ip_vs modules a director container needs loaded at boot (no container can load modules).
+mv "$rootfs/etc/apt/sources.list" "$rootfs/etc/apt/sources.list.lab"
+printf "deb %s %s main\n" "$mirror" "$suite" > "$rootfs/etc/apt/sources.list"
+in_chroot "$rootfs.docker.log" sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends docker.io && apt-get clean"
+mv "$rootfs/etc/apt/sources.list.lab" "$rootfs/etc/apt/sources.list" && rm -rf "$rootfs/var/lib/apt/lists/"*
+printf "ip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_dh\nip_vs_sh\nip_vs_lc\nip_vs_wlc\n" > "$rootfs/etc/modules-load.d/lab-docker.conf"
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/docker.img" 3G
+rm -f "$rootfs/etc/modules-load.d/lab-docker.conf"
+in_chroot "$rootfs.purge.log" apt-get purge -y -q --autoremove docker.io containerd runc $installed_by_project
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/bare.img" 2G
 rm -rf "$rootfs" "$rootfs".*
 rm -rf "$out"

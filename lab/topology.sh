@@ -1,18 +1,29 @@
 # The lab's topology, sourced by lab/lab. It mirrors the LVS tutorial:
-#   vip network 192.168.145.0/24: the client, the director's outside NIC (VIP), the namespace's own .1
-#   rs network  192.168.2.0/24:   the director's inside NIC (DIP) and the real servers
+#   vip network 192.168.145.0/24: the client, the director's outside NIC (VIP), the namespace's own .1,
+#                                 and .13, a second client (sh pins it to another real server than .10)
+#   rs network  192.168.2.0/24:   the director's inside NIC (DIP), the real servers, and the namespace's
+#                                 .254: the router VS/DR and VS/TUN real servers answer clients through
 #   mgmt network 10.77.0.0/24:    one NIC per VM for SSH (the engine's path), never routed elsewhere
 # Addresses on the vip and rs networks are pulumi-lvs's job, except the client's.
 # Everything lives in the lab's own network namespace.
 
-LAB_NETNS=${PULUMI_LVS_LAB_NETNS:-pulumi-lvs-lab}
-LAB_SSH_PORT_BASE=${PULUMI_LVS_LAB_SSH_PORT_BASE:-2220}
+# The container lab (below) has defaults of its own, so both labs can be up at once.
+if [ "${PULUMI_LVS_LAB_KIND:-vms}" = docker ]; then
+    LAB_NETNS=${PULUMI_LVS_LAB_NETNS:-pulumi-lvs-docker}
+    LAB_SSH_PORT_BASE=${PULUMI_LVS_LAB_SSH_PORT_BASE:-2330}
+    LAB_DEFAULT_DIR=.lab-docker
+else
+    LAB_NETNS=${PULUMI_LVS_LAB_NETNS:-pulumi-lvs-lab}
+    LAB_SSH_PORT_BASE=${PULUMI_LVS_LAB_SSH_PORT_BASE:-2220}
+    LAB_DEFAULT_DIR=.lab
+fi
 
-# Bridges: name, the namespace's address on it ("" for none).
+# Bridges: name, the namespace's addresses on it (comma-separated; "-" for none).
+# The namespace routes between br-vip and br-rs (the router of DR and TUN).
 LAB_BRIDGES=(
     "br-mgmt 10.77.0.1/24"
-    "br-vip 192.168.145.1/24"
-    "br-rs -"
+    "br-vip 192.168.145.1/24,192.168.145.13/24"
+    "br-rs 192.168.2.254/24"
 )
 
 # VMs: name, index (MACs, SSH port = base + index), management address,
@@ -25,6 +36,15 @@ LAB_VMS=(
     "rs2 3 10.77.0.13 br-rs - bare"
     "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24 base"
 )
+
+# The container lab (PULUMI_LVS_LAB_KIND=docker): one VM, the Docker host, whose
+# engine's socket the lab forwards to $PULUMI_LVS_LAB_DIR/run/docker.sock. The
+# cluster's networks, director, real servers and client are its containers.
+if [ "${PULUMI_LVS_LAB_KIND:-vms}" = docker ]; then
+    LAB_VMS=("dockerhost 1 10.77.0.11 - - docker")
+fi
+# The image the lab imports on the Docker host for every container of a cluster.
+LAB_CONTAINER_IMAGE=pulumi-lvs/lab-host:1
 
 # The lab's Debian package repository: served on the management bridge (the
 # VMs' only package source), from the image's repo/ directory.

@@ -1,8 +1,10 @@
 // The `connection` property of every lvs resource: how to reach the host over
 // SSH, with the command provider's defaults (port 22, user root, 10 dial
-// attempts of at most 15 s), so that the same object works for both.
+// attempts of at most 15 s), so that the same object works for both; or, for
+// a container host, its Docker engine and container (`{ docker: {...} }`).
 import { z } from "zod";
 import { privateKeyProblem } from "../src/sshKey";
+import { DockerExecConnection } from "./dockerExec";
 import { Connection } from "./ssh";
 
 const endpoint = {
@@ -22,11 +24,28 @@ const endpoint = {
     hostKey: z.string().optional(),
 };
 
-export const connectionSchema = z.object({ ...endpoint, proxy: z.object(endpoint).optional() });
+const sshConnectionSchema = z.object({ ...endpoint, proxy: z.object(endpoint).optional() });
+const dockerConnectionSchema = z.strictObject({
+    docker: z.strictObject({
+        host: z.string().regex(/^(unix|tcp):\/\//, { error: "must be a unix:// or tcp:// Docker engine address" }),
+        container: z.string().min(1, { error: "connection.docker.container is required" }),
+    }),
+});
+
+/** The schema of a connection: the container form when it has `docker`, else SSH (whose errors then name SSH's fields). */
+export function connectionSchemaFor(value: unknown): z.ZodType {
+    return isDockerConnection(value) ? dockerConnectionSchema : sshConnectionSchema;
+}
+
+export type CheckedConnection = Connection | { docker: DockerExecConnection };
 
 /** The connection with its defaults; throws with the property at fault. */
-export function checkedConnection(value: unknown): Connection {
-    const parsed = connectionSchema.safeParse(value);
+export function checkedConnection(value: unknown): CheckedConnection {
+    const parsed = connectionSchemaFor(value).safeParse(value);
     if (!parsed.success) throw new Error(`connection: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return parsed.data as Connection;
+    return parsed.data as CheckedConnection;
+}
+
+function isDockerConnection(value: unknown): boolean {
+    return typeof value === "object" && value !== null && "docker" in value;
 }

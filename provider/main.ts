@@ -3,13 +3,13 @@
 // back from the hosts). The engine passes its address as the positional
 // argument; the provider answers on a port it prints.
 import { parseArgs } from "node:util";
-import * as grpc from "@grpc/grpc-js";
-import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { engineLog } from "./engineLog";
-import { addressesFact, fileFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
+import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
 import { virtualServiceFact } from "./facts/virtualService";
+import { DockerExecTransport } from "./dockerExec";
 import { SshTransport } from "./host";
 import { checkedConnection } from "./connection";
+import { serveProvider } from "./serve";
 import { LvsProviderServer } from "./server";
 import { SshPool } from "./ssh";
 
@@ -21,18 +21,15 @@ async function main(): Promise<void> {
     process.once("exit", () => ssh.close());
 
     const service = new LvsProviderServer(
-        [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, virtualServiceFact],
-        (connection, hostName) => new SshTransport(ssh, checkedConnection(connection), hostName),
+        [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact],
+        (connection, hostName) => {
+            const checked = checkedConnection(connection);
+            return "docker" in checked ? new DockerExecTransport(checked.docker, hostName) : new SshTransport(ssh, checked, hostName);
+        },
         log,
         () => ssh.close(),
     );
-    const server = new grpc.Server({ "grpc.max_receive_message_length": 1024 * 1024 * 400 });
-    server.addService(provrpc.ResourceProviderService, service as unknown as grpc.UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    // The engine reads the port from the first line of output.
-    console.log(String(port));
+    await serveProvider(service);
 }
 
 main().catch((err: unknown) => {

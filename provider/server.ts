@@ -3,43 +3,24 @@
 // no detailed diff, and a preview must name each drifted table entry or host
 // fact, with the live value beside the desired one.
 import { randomBytes } from "node:crypto";
-import * as grpc from "@grpc/grpc-js";
-import * as anyproto from "google-protobuf/google/protobuf/any_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { z } from "zod";
-import { connectionSchema } from "./connection";
+import { connectionSchemaFor } from "./connection";
 import { EngineLog } from "./engineLog";
 import { detailedDiff, DiffKind } from "./diff";
 import { Fact, FactContext, Props } from "./facts/fact";
-import { HostError, Transport } from "./host";
+import { Transport } from "./host";
+import { Callback, errorWithState, reply, serviceError, toStruct } from "./grpcReplies";
+import { Call, nameOf, PluginService, typeOf, withoutInternal } from "./pluginService";
 import { containsUnknown, reveal, secret } from "./rpcValues";
+import { timed } from "./timings";
 
 /** The provider's version, reported to the engine. */
 export const PROVIDER_VERSION = "0.2.0";
 
 /** Builds the transport a resource's scripts run through, from its (revealed) connection and host name. */
 export type TransportFactory = (connection: unknown, hostName: string) => Transport;
-
-type Callback<T> = (err: grpc.ServiceError | null, value?: T | null, trailer?: grpc.Metadata) => void;
-type Call<Req> = { request: Req };
-
-function typeOf(urn: string): string {
-    // urn:pulumi:STACK::PROJECT::PARENT$...$TYPE::NAME
-    return urn.split("::")[2]?.split("$").pop() ?? "";
-}
-
-function nameOf(urn: string): string {
-    return urn.split("::").slice(3).join("::");
-}
-
-/** Properties the engine adds for itself (`__meta`, `__defaults`) are not the resource's. */
-function withoutInternal(props: Props): Props {
-    return Object.fromEntries(Object.entries(props).filter(([k]) => !k.startsWith("__")));
-}
 
 const KINDS: Record<DiffKind, [number, number]> = {
     add: [provproto.PropertyDiff.Kind.ADD, provproto.PropertyDiff.Kind.ADD_REPLACE],
@@ -52,32 +33,7 @@ function isCommandState(props: Props): boolean {
     return "create" in props && !("hostName" in props);
 }
 
-function errorWithState(message: string, id: string, properties: Props): grpc.ServiceError {
-    const detail = new provproto.ErrorResourceInitFailed();
-    detail.setId(id);
-    detail.setProperties(structproto.Struct.fromJavaScript(properties as Record<string, structproto.JavaScriptValue>));
-    detail.setReasonsList([message]);
-    const any = new anyproto.Any();
-    any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
-    const status = new statusproto.Status();
-    status.setCode(grpc.status.UNKNOWN);
-    status.setMessage(message);
-    status.addDetails(any);
-    const metadata = new grpc.Metadata();
-    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
-    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata });
-}
-
-function asServiceError(err: unknown): grpc.ServiceError {
-    const message = err instanceof HostError ? err.message : err instanceof Error ? err.message : String(err);
-    return Object.assign(new Error(message), { code: grpc.status.UNKNOWN, details: message, metadata: new grpc.Metadata() });
-}
-
-function toStruct(value: Props): structproto.Struct {
-    return structproto.Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, structproto.JavaScriptValue>);
-}
-
-export class LvsProviderServer {
+export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
 
     constructor(
@@ -86,6 +42,7 @@ export class LvsProviderServer {
         private readonly log: EngineLog,
         private readonly onCancel: () => void,
     ) {
+        super(PROVIDER_VERSION);
         this.facts = new Map(facts.map((f) => [f.type, f]));
     }
 
@@ -109,7 +66,7 @@ export class LvsProviderServer {
         const desired = this.desired(props);
         const connection = reveal(props.connection);
         return {
-            transport: this.transportFor(connection, fact.hostName(desired)),
+            transport: timed(this.transportFor(connection, fact.hostName(desired)), urn),
             status: (message) => this.log(urn, message),
             warn: (message) => this.log(urn, message, "warning"),
         };
@@ -120,37 +77,7 @@ export class LvsProviderServer {
         return { ...withoutInternal(props), connection: secret(reveal(props.connection)), ...extra };
     }
 
-    private async handle<Res>(callback: Callback<Res>, work: () => Promise<Res>): Promise<void> {
-        try {
-            callback(null, await work());
-        } catch (err) {
-            const serviceError =
-                (err as { metadata?: unknown }).metadata instanceof grpc.Metadata && (err as grpc.ServiceError).code !== undefined
-                    ? (err as grpc.ServiceError)
-                    : asServiceError(err);
-            callback(serviceError, null, serviceError.metadata);
-        }
-    }
-
     // Plugin and configuration ------------------------------------------------
-
-    getPluginInfo(_call: Call<unknown>, callback: Callback<plugproto.PluginInfo>): void {
-        const info = new plugproto.PluginInfo();
-        info.setVersion(PROVIDER_VERSION);
-        callback(null, info);
-    }
-
-    getSchema(_call: Call<unknown>, callback: Callback<provproto.GetSchemaResponse>): void {
-        const resp = new provproto.GetSchemaResponse();
-        resp.setSchema("{}");
-        callback(null, resp);
-    }
-
-    checkConfig(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>): void {
-        const resp = new provproto.CheckResponse();
-        resp.setInputs(call.request.getNews());
-        callback(null, resp);
-    }
 
     diffConfig(_call: Call<unknown>, callback: Callback<provproto.DiffResponse>): void {
         const resp = new provproto.DiffResponse();
@@ -166,10 +93,6 @@ export class LvsProviderServer {
         callback(null, resp);
     }
 
-    attach(_call: Call<unknown>, callback: Callback<emptyproto.Empty>): void {
-        callback(null, new emptyproto.Empty());
-    }
-
     cancel(_call: Call<unknown>, callback: Callback<emptyproto.Empty>): void {
         this.onCancel();
         callback(null, new emptyproto.Empty());
@@ -178,7 +101,7 @@ export class LvsProviderServer {
     // Resources ----------------------------------------------------------------
 
     check(call: Call<provproto.CheckRequest>, callback: Callback<provproto.CheckResponse>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
@@ -200,7 +123,7 @@ export class LvsProviderServer {
             let connection: unknown = news.connection;
             if (connection === undefined || connection === null) fail("connection", "missing required property 'connection'");
             else if (!containsUnknown(connection)) {
-                const parsed = connectionSchema.safeParse(reveal(connection));
+                const parsed = connectionSchemaFor(reveal(connection)).safeParse(reveal(connection));
                 if (parsed.success) connection = secret(parsed.data);
                 else issues("connection", parsed.error);
             }
@@ -219,7 +142,7 @@ export class LvsProviderServer {
     }
 
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
@@ -252,7 +175,7 @@ export class LvsProviderServer {
     }
 
     create(call: Call<provproto.CreateRequest>, callback: Callback<provproto.CreateResponse>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
@@ -263,7 +186,7 @@ export class LvsProviderServer {
             } catch (err) {
                 // Whatever the failed step already did stays known to Pulumi, so that the next up
                 // converges it and a destroy undoes it.
-                throw errorWithState(asServiceError(err).message, id, this.outputs(props, {}));
+                throw errorWithState(serviceError(err).message, id, this.outputs(props, {}));
             }
             const resp = new provproto.CreateResponse();
             resp.setId(id);
@@ -273,7 +196,7 @@ export class LvsProviderServer {
     }
 
     read(call: Call<provproto.ReadRequest>, callback: Callback<provproto.ReadResponse>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const state = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
@@ -299,7 +222,7 @@ export class LvsProviderServer {
     }
 
     update(call: Call<provproto.UpdateRequest>, callback: Callback<provproto.UpdateResponse>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
@@ -315,7 +238,7 @@ export class LvsProviderServer {
     }
 
     delete(call: Call<provproto.DeleteRequest>, callback: Callback<emptyproto.Empty>): Promise<void> {
-        return this.handle(callback, async () => {
+        return reply(callback, async () => {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);

@@ -163,6 +163,8 @@ export interface ExecResult {
     signal?: string;
     stdout: string;
     stderr: string;
+    /** Where the time went (the benchmark's breakdown): getting a connection (0 when pooled), and the command. */
+    timing?: { connectMs: number; runMs: number };
 }
 
 /** Receives a command's output as it arrives, decoded as UTF-8 (a character split across chunks arrives whole). */
@@ -253,10 +255,13 @@ export class SshPool {
      */
     async exec(conn: Connection, request: ExecRequest, onOutput?: OutputListener): Promise<ExecResult> {
         for (let attempt = 0; ; attempt++) {
+            const started = performance.now();
             const pooled = await this.acquire(conn, attempt > 0);
             try {
                 const client = await pooled.client;
-                return await this.execOn(client, request, onOutput);
+                const connected = performance.now();
+                const result = await this.execOn(client, request, onOutput);
+                return { ...result, timing: { connectMs: connected - started, runMs: performance.now() - connected } };
             } catch (err) {
                 const trouble = err instanceof ExecStartError && isConnectionTrouble(err);
                 if (trouble) pooled.dead = true;

@@ -1,9 +1,22 @@
 // How an lvs resource reaches its host: SSH, with the same fields and
-// defaults as `@pulumi/command`'s `remote.ConnectionArgs`. Always handled as
-// a Pulumi secret (it holds the private key).
+// defaults as `@pulumi/command`'s `remote.ConnectionArgs`, or a container's
+// exec through its Docker engine. Always handled as a Pulumi secret (it may
+// hold the private key).
 import * as pulumi from "@pulumi/pulumi";
 
-export interface HostConnection {
+export type HostConnection = SshConnection | ContainerConnection;
+
+/** A container host: scripts run through the Docker engine's exec, as root. */
+export interface ContainerConnection {
+    docker: pulumi.Input<{
+        /** The engine: `unix:///path/docker.sock` or `tcp://host:port`. */
+        host: pulumi.Input<string>;
+        /** The container's ID or name. */
+        container: pulumi.Input<string>;
+    }>;
+}
+
+export interface SshConnection {
     /** Host name or IPv4 address that SSH connects to (the management address, not the VIP or a RIP). */
     host: pulumi.Input<string>;
     /** SSH port. Default: 22. */

@@ -84,7 +84,7 @@ export interface AddressesArgs extends FactArgs {
     /** Each address as `a.b.c.d/len`, with its interface. */
     addresses: pulumi.Input<Record<string, pulumi.Input<{ interface: pulumi.Input<string> }>>>;
     /** The default route this resource owns (VS/NAT real servers: via the DIP); the one found before is restored on delete. */
-    defaultRoute?: pulumi.Input<{ via: pulumi.Input<string>; interface: pulumi.Input<string> }>;
+    defaultRoute?: pulumi.Input<{ via: pulumi.Input<string>; interface: pulumi.Input<string> } | undefined>;
     /** Where the user fixes an interface name (named in the error when one is missing). */
     interfaceSetting: pulumi.Input<string>;
 }
@@ -116,5 +116,29 @@ export class File extends pulumi.CustomResource {
 
     constructor(name: string, args: FileArgs, opts?: pulumi.CustomResourceOptions) {
         super("lvs:host:File", name, { ...args, connection: connectionProperty(args.connection) }, resourceOptions(opts));
+    }
+}
+
+export interface FirewallMarksArgs extends FactArgs {
+    /** Each firewall mark (decimal) with the packets it takes: protocol, the VIP, and ports. */
+    marks: pulumi.Input<
+        Record<
+            string,
+            pulumi.Input<{ protocol: pulumi.Input<string>; address: pulumi.Input<string>; ports: pulumi.Input<pulumi.Input<number>[]> }>
+        >
+    >;
+}
+
+/** The director's firewall marks for firewall-mark virtual services, in an nftables table of its own. */
+export class FirewallMarks extends pulumi.CustomResource {
+    declare public readonly marks: pulumi.Output<Record<string, { protocol: string; address: string; ports: number[] }>>;
+
+    constructor(name: string, args: FirewallMarksArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            "lvs:host:FirewallMarks",
+            name,
+            { ...args, connection: connectionProperty(args.connection), persisted: undefined },
+            resourceOptions(opts),
+        );
     }
 }

@@ -1,36 +1,75 @@
 #!/usr/bin/env bash
-# `npm run bench`: figures from one run on the lab of the end-to-end test's own
-# (do not run it during `npm test`), printed with their ratios:
-#   - converge: `pulumi up` of the ci stack from an empty state (15 resources)
-#   - no-op:    a second `pulumi up` with nothing to change
-#   - data plane, from inside the lab's namespace with wrk (bounded: fixed
-#     duration and connections): HTTP through IPVS (the VIP) against plain
-#     routing through the same director straight to the real servers' RIPs.
-#     Both paths cross the same emulated VMs, so the ratio shows what IPVS
-#     costs or saves over forwarding, not absolute speed (TCG emulates every CPU).
+# `npm run bench`: the figures of one run, on the labs of the end-to-end tests
+# (do not run it during `npm test`), each the median of BENCH_RUNS runs (3)
+# with its min and max, beside its target; ratios are taken inside this run.
+#   baseline     the tutorial as a plain shell script, one batched SSH session per
+#                host, in parallel (scripts/bench-tutorial.sh), undone after each run
+#   converge     `pulumi up` of the ci stack from an empty state on booted hosts
+#                (destroyed after each run); its ratio to the baseline
+#   no-op        `pulumi up` again with the stacks' refresh: must change nothing
+#   breakdown    where the first converge spent its time, per resource
+#   reconfigure  scheduler, weight, a real server removed (drained) and added back,
+#                each `pulumi up` timed, all under one bounded keep-alive load
+#   data plane   wrk from inside the lab's namespace: IPVS (the VIP) against plain
+#                forwarding through the same director; VS/DR against VS/NAT
+#   scale        `pulumi up` of a ContainerCluster with 2, 4, 8, 16 real servers on
+#                the container lab (BENCH_SCALE_RUNS runs each, 1 by default)
+#   demo         `npm run demo` on a fresh clone, image and toolchain cached
+#                (BENCH_DEMO=0 leaves it out)
+# Every VM is emulated (TCG): absolute times say little, the ratios are the point.
+# The figures also go to bench-results/<time>.json.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 set -a; . "$repo/lab/ci-lab.env"; set +a
+runs=${BENCH_RUNS:-3}
+scale_runs=${BENCH_SCALE_RUNS:-1}
 duration=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-8}
 say() { printf '[bench] %s\n' "$*" >&2; }
 
 bash "$repo/scripts/bootstrap.sh"
-command -v wrk >/dev/null || { say "installing wrk"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null; }
 
 work=$(mktemp -d /tmp/pulumi-lvs-bench.XXXXXX)
+docker_lab() { (set -a; . "$repo/lab/ci-docker-lab.env"; set +a; bash "$repo/lab/lab" "$@"); }
+stacks_to_destroy=()
 cleanup() {
     set +e
-    (cd "$work/project" && pulumi destroy --stack ci --yes --non-interactive >/dev/null 2>&1)
+    [ -n "${load_pid:-}" ] && kill -INT "$load_pid" 2>/dev/null
+    for stack in "${stacks_to_destroy[@]}"; do
+        (cd "$work/project" && pulumi destroy --stack "$stack" --yes --non-interactive >/dev/null 2>&1)
+    done
     bash "$repo/lab/lab" down >/dev/null 2>&1
+    docker_lab down >/dev/null 2>&1
     rm -rf "$work"
 }
 trap cleanup EXIT
 
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+# stats VALUE...: "median min max"
+stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'; }
+declare -A figure # name -> "median min max"
+declare -a order
+record() { figure[$1]=$(stats "${@:2}"); order+=("$1"); }
+in_lab() { bash "$repo/lab/lab" exec "$@"; }
+up() { # up STACK LOG [extra pulumi args]: a pulumi up that must succeed
+    local stack=$1 log=$2
+    shift 2
+    pulumi up --stack "$stack" --yes --non-interactive "$@" > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
+}
+timed() { local t0; t0=$(now); "$@"; calc "$(now) - $t0"; }
+alternates() { # the tutorial's proof: 6 requests through the VIP, alternating between both real servers
+    local pages
+    pages=$(in_lab sh -c 'for i in 1 2 3 4 5 6; do curl -s --max-time 5 http://192.168.145.100/ || echo FAILED; done')
+    [ "$(printf '%s\n' "$pages" | sort -u | grep -c '<h1>rs')" = 2 ] && ! grep -q FAILED <<< "$pages" ||
+        { say "requests through the VIP did not alternate: $pages"; exit 1; }
+}
+
 say "bringing up the lab"
 lab_start=$SECONDS
 bash "$repo/lab/lab" up
-lab_seconds=$((SECONDS - lab_start))
+record "lab up (4 VMs, TCG)" $((SECONDS - lab_start))
 
 # A copy of the program with a state of its own, as the tests do.
 bash "$repo/scripts/copy-program.sh" "$work/project"
@@ -40,20 +79,70 @@ mkdir -p "$work/state"
 export PULUMI_BACKEND_URL="file://$work/state" PULUMI_CONFIG_PASSPHRASE=bench
 cd "$work/project"
 pulumi stack init ci >/dev/null 2>&1
+stacks_to_destroy+=(ci)
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
-timed_up() { local t0; t0=$(now); pulumi up --stack ci --yes --non-interactive > "$work/up.log" 2>&1 || { cat "$work/up.log" >&2; exit 1; }; calc "$(now) - $t0"; }
-say "pulumi up from an empty state"
-converge=$(timed_up)
-say "pulumi up again, nothing to change"
-noop=$(timed_up)
-grep -q "15 unchanged" "$work/up.log" || { say "the second up changed something:"; cat "$work/up.log" >&2; exit 1; }
+values=()
+for ((r = 1; r <= runs; r++)); do
+    say "baseline $r/$runs: the tutorial as a shell script, one batched SSH session per host, in parallel"
+    values+=("$(timed bash "$repo/scripts/bench-tutorial.sh" apply)")
+    alternates
+    bash "$repo/scripts/bench-tutorial.sh" undo
+done
+record "baseline: the tutorial as a shell script" "${values[@]}"
+
+values=()
+for ((r = 1; r <= runs; r++)); do
+    say "converge $r/$runs: pulumi up from an empty state"
+    if [ "$r" = 1 ]; then
+        values+=("$(PULUMI_LVS_TIMINGS="$work/timings" timed up ci "$work/up.log" --event-log "$work/events.json")")
+    else
+        values+=("$(timed up ci "$work/up.log")")
+    fi
+    alternates
+    [ "$r" = "$runs" ] || pulumi destroy --stack ci --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
+done
+record "converge: pulumi up, empty state, booted hosts" "${values[@]}"
+
+values=()
+for ((r = 1; r <= runs; r++)); do
+    say "no-op $r/$runs: pulumi up again, refresh included"
+    values+=("$(timed up ci "$work/noop.log")")
+    grep -Eq "^ +[0-9]+ unchanged$" "$work/noop.log" && ! grep -Eq "^ +[~+-] [0-9]+ (updated|created|deleted|replaced)" "$work/noop.log" ||
+        { say "the no-op up changed something:"; cat "$work/noop.log" >&2; exit 1; }
+done
+record "no-op: pulumi up, refresh included, 0 changes" "${values[@]}"
+
+say "reconfigure under a bounded keep-alive load (wrk, 4 connections, at most 600 s)"
+ip netns exec "$PULUMI_LVS_LAB_NETNS" wrk -t1 -c4 -d600s --timeout 10s http://192.168.145.100/ > "$work/load.txt" 2>&1 &
+load_pid=$!
+sleep 2
+reconfigure() { # reconfigure NAME CONFIG-COMMAND...
+    local name=$1
+    shift
+    "$@"
+    record "reconfigure: $name" "$(timed up ci "$work/reconfigure.log")"
+}
+reconfigure "scheduler rr -> wrr" pulumi config set --stack ci --path lvs:virtualService.scheduler wrr
+reconfigure "weight of rs2 1 -> 3" pulumi config set --stack ci --path 'lvs:realServers[1].weight' 3
+cp "$work/project/stacks/Pulumi.ci.yaml" "$work/ci.yaml"
+without_rs2() { node -e '
+    const yaml = require("yaml"), fs = require("fs"), file = process.argv[1];
+    const doc = yaml.parse(fs.readFileSync(file, "utf8"));
+    doc.config["lvs:realServers"].splice(1, 1);
+    fs.writeFileSync(file, yaml.stringify(doc));' "$work/project/stacks/Pulumi.ci.yaml"; }
+reconfigure "remove rs2 (drained)" without_rs2
+reconfigure "add rs2 back" cp "$work/ci.yaml" "$work/project/stacks/Pulumi.ci.yaml"
+kill -INT "$load_pid"
+wait "$load_pid" || true
+load_pid=
+failed=$(awk '/Socket errors/ { gsub(",", ""); s = $4 + $6 + $8 + $10 } /Non-2xx/ { n = $5 } END { print s + n + 0 }' "$work/load.txt")
+requests=$(awk '/requests in/ { print $1 }' "$work/load.txt")
+say "load during the changes: $requests requests, $failed failed"
 
 rps() { # rps URL... : wrk on each URL at once, connections shared out; total requests/s
     local per=$((connections / $#)) url total=0 pids=() i=0
     for url in "$@"; do
-        bash "$repo/lab/lab" exec wrk -t1 -c"$per" -d"${duration}s" --latency "$url" > "$work/wrk.$i" 2>&1 &
+        in_lab wrk -t1 -c"$per" -d"${duration}s" --latency "$url" > "$work/wrk.$i" 2>&1 &
         pids+=($!)
         i=$((i + 1))
     done
@@ -64,19 +153,111 @@ rps() { # rps URL... : wrk on each URL at once, connections shared out; total re
     done
     echo "$total"
 }
+pulumi config set --stack ci --path lvs:virtualService.scheduler rr
+pulumi config set --stack ci --path 'lvs:realServers[1].weight' 1
+up ci "$work/up.log"
+via_ipvs=() forwarded=() via_dr=()
+for ((r = 1; r <= runs; r++)); do
+    say "data plane $r/$runs: HTTP through IPVS, ${connections} connections for ${duration} s to the VIP"
+    via_ipvs+=("$(rps http://192.168.145.100/)")
+    say "data plane $r/$runs: plain forwarding through the director to the RIPs"
+    # The namespace reaches the real servers' network through the director for this, not through its own router address.
+    in_lab ip address del 192.168.2.254/24 dev br-rs
+    in_lab ip route replace 192.168.2.0/24 via 192.168.145.100
+    forwarded+=("$(rps http://192.168.2.100/ http://192.168.2.101/)")
+    in_lab ip route del 192.168.2.0/24 via 192.168.145.100
+    in_lab ip address add 192.168.2.254/24 dev br-rs
+done
+say "the same hosts by VS/DR (stack ci-dr): replies go past the director"
+pulumi destroy --stack ci --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
+pulumi stack init ci-dr >/dev/null 2>&1
+stacks_to_destroy+=(ci-dr)
+up ci-dr "$work/up-dr.log"
+for ((r = 1; r <= runs; r++)); do
+    say "data plane $r/$runs: HTTP through IPVS by VS/DR"
+    via_dr+=("$(rps http://192.168.145.100/)")
+done
+record "HTTP through IPVS (VS/NAT), requests/s" "${via_ipvs[@]}"
+record "HTTP plain forwarding, requests/s" "${forwarded[@]}"
+record "HTTP through IPVS (VS/DR), requests/s" "${via_dr[@]}"
+pulumi destroy --stack ci-dr --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
+bash "$repo/lab/lab" down >/dev/null 2>&1
 
-say "HTTP through IPVS: ${connections} connections for ${duration} s to the VIP"
-via_ipvs=$(rps http://192.168.145.100/)
-say "HTTP by plain forwarding through the director: ${connections} connections for ${duration} s to the RIPs"
-bash "$repo/lab/lab" exec ip route replace 192.168.2.0/24 via 192.168.145.100
-forwarded=$(rps http://192.168.2.100/ http://192.168.2.101/)
-bash "$repo/lab/lab" exec ip route del 192.168.2.0/24 via 192.168.145.100
+say "scale on containers: the container lab comes up"
+docker_lab up
+containers_stack() { # containers_stack N: a ContainerCluster stack with N real servers (192.168.2.100 + i)
+    local n=$1 i
+    {
+        printf 'config:\n  lvs:containers:\n    image: pulumi-lvs/lab-host:1\n    dockerHost: .lab-ci-docker/run/docker.sock\n'
+        printf '  lvs:director:\n    vip: 192.168.145.100/24\n    dip: 192.168.2.1/24\n  lvs:realServers:\n'
+        for ((i = 1; i <= n; i++)); do printf '    - name: rs%d\n      address: 192.168.2.%d/24\n' "$i" $((99 + i)); done
+    } > "stacks/Pulumi.bench-containers-$n.yaml"
+    pulumi stack init "bench-containers-$n" >/dev/null 2>&1
+    stacks_to_destroy+=("bench-containers-$n")
+}
+for n in 2 4 8 16; do
+    containers_stack "$n"
+    values=()
+    for ((r = 1; r <= scale_runs; r++)); do
+        say "scale: pulumi up of a ContainerCluster with $n real servers ($r/$scale_runs), from an empty state"
+        values+=("$(timed up "bench-containers-$n" "$work/up-$n.log")")
+        pulumi destroy --stack "bench-containers-$n" --yes --non-interactive > "$work/destroy.log" 2>&1 ||
+            { cat "$work/destroy.log" >&2; exit 1; }
+    done
+    record "scale: converge with $n real-server containers" "${values[@]}"
+done
+docker_lab down >/dev/null 2>&1
 
-ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
-printf '\n%-58s %10s %s\n' "figure" "value" "ratio"
-printf '%-58s %9ss\n' "lab up (4 VMs, TCG)" "$lab_seconds"
-printf '%-58s %9.1fs\n' "converge: pulumi up, empty state, 15 resources" "$converge"
-printf '%-58s %9.1fs %s\n' "no-op: pulumi up again" "$noop" "$(ratio "$noop" "$converge") x converge"
-printf '%-58s %10.0f\n' "HTTP through IPVS (VIP), requests/s" "$via_ipvs"
-printf '%-58s %10.0f\n' "HTTP plain forwarding (RIPs), requests/s" "$forwarded"
-printf '%-58s %10s %s\n' "IPVS / plain forwarding" "" "$(ratio "$via_ipvs" "$forwarded")"
+if [ "${BENCH_DEMO:-1}" != 0 ]; then
+    say "npm run demo on a fresh clone (image and toolchain cached)"
+    git clone -q "$repo" "$work/clone"
+    mkdir -p "$work/clone-state"
+    t0=$(now)
+    (cd "$work/clone" && PULUMI_LVS_LAB_NETNS=pulumi-lvs-bench-demo PULUMI_LVS_LAB_DIR=.lab PULUMI_LVS_LAB_SSH_PORT_BASE=2220 \
+        PULUMI_BACKEND_URL="file://$work/clone-state" npm run demo > "$work/demo.log" 2>&1) || { cat "$work/demo.log" >&2; exit 1; }
+    record "npm run demo, fresh clone" "$(calc "$(now) - $t0")"
+    (cd "$work/clone" && . .toolchain/env && PULUMI_BACKEND_URL="file://$work/clone-state" pulumi destroy --stack dev --yes \
+        --non-interactive > /dev/null 2>&1; bash lab/lab down > /dev/null 2>&1) || true
+fi
+
+median() { echo "${figure[$1]%% *}"; }
+holds() { awk "BEGIN { exit !($1) }" && echo holds || echo MISSED; }
+converge_ratio=$(ratio "$(median "converge: pulumi up, empty state, booted hosts")" "$(median "baseline: the tutorial as a shell script")")
+noop=$(median "no-op: pulumi up, refresh included, 0 changes")
+scale_ratio=$(ratio "$(median "scale: converge with 16 real-server containers")" "$(median "scale: converge with 2 real-server containers")")
+ipvs_ratio=$(ratio "$(median "HTTP through IPVS (VS/NAT), requests/s")" "$(median "HTTP plain forwarding, requests/s")")
+dr_ratio=$(ratio "$(median "HTTP through IPVS (VS/DR), requests/s")" "$(median "HTTP through IPVS (VS/NAT), requests/s")")
+
+printf '\n%-52s %10s %10s %10s\n' "figure ($runs runs each unless noted)" median min max
+for name in "${order[@]}"; do
+    read -r m lo hi <<< "${figure[$name]}"
+    printf '%-52s %10s %10s %10s\n' "$name" "$m" "$lo" "$hi"
+done
+printf '\n%-52s %10s %-12s %s\n' "target" value target ""
+printf '%-52s %10s %-12s %s\n' "converge / baseline" "$converge_ratio" "<= 1.2" "$(holds "$converge_ratio <= 1.2")"
+printf '%-52s %10s %-12s %s\n' "no-op, seconds" "$noop" "<= 3" "$(holds "$noop <= 3")"
+printf '%-52s %10s %-12s %s\n' "failed requests during the reconfigurations" "$failed" "0" "$(holds "$failed == 0")"
+printf '%-52s %10s %-12s %s\n' "scale: 16 / 2 real-server containers" "$scale_ratio" "<= 2" "$(holds "$scale_ratio <= 2")"
+printf '%-52s %10s %-12s %s\n' "data plane: IPVS / plain forwarding" "$ipvs_ratio" ">= 0.9" "$(holds "$ipvs_ratio >= 0.9")"
+printf '%-52s %10s %-12s %s\n' "data plane: VS/DR / VS/NAT" "$dr_ratio" ">= 1" "$(holds "$dr_ratio >= 1")"
+
+printf '\nwhere the first converge spent its time (the engine steps; scripts and SSH from the lvs provider):\n'
+node "$repo/dist/tools/benchBreakdown.js" "$work/events.json" "$work/timings" > "$work/breakdown.txt"
+head -n -1 "$work/breakdown.txt"
+
+mkdir -p "$repo/bench-results"
+result="$repo/bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
+{
+    printf '{\n  "commit": "%s",\n  "runs": %s,\n  "figures": {\n' "$(git -C "$repo" rev-parse --short HEAD)" "$runs"
+    sep=""
+    for name in "${order[@]}"; do
+        read -r m lo hi <<< "${figure[$name]}"
+        printf '%s    "%s": { "median": %s, "min": %s, "max": %s }' "$sep" "$name" "$m" "$lo" "$hi"
+        sep=$',\n'
+    done
+    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s },\n' \
+        "$converge_ratio" "$scale_ratio" "$ipvs_ratio" "$dr_ratio"
+    printf '  "reconfigureLoad": { "requests": %s, "failed": %s },\n' "${requests:-0}" "$failed"
+    printf '  "breakdown": %s\n}\n' "$(tail -n 1 "$work/breakdown.txt")"
+} > "$result"
+say "results kept in ${result#"$repo"/}"

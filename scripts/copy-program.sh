@@ -11,5 +11,5 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dest=${1:?usage: copy-program.sh DEST}
 mkdir -p "$dest"
 for entry in Pulumi.yaml package.json tsconfig.json index.ts lib.ts components resources src stacks; do cp -r "$repo/$entry" "$dest/"; done
-for linked in node_modules dist provider plugins .lab .lab-ci; do ln -sfn "$repo/$linked" "$dest/$linked"; done
+for linked in node_modules dist provider plugins .lab .lab-ci .lab-docker .lab-ci-docker; do ln -sfn "$repo/$linked" "$dest/$linked"; done
 sed -i '/^encryptionsalt:/d' "$dest/stacks/"*.yaml

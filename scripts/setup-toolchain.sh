@@ -4,8 +4,8 @@
 #    pinned CLI and the Node.js language host once from the Go module proxy into
 #    a cache outside the repository and reuses it;
 #  - provides pulumi-resource-pulumi-nodejs (dynamic providers);
-#  - compiles the project's own command plugin and puts it on PATH, unless the
-#    official command plugin v1.2.1 is installed;
+#  - compiles the project's own command and Docker plugins and installs them in
+#    the toolchain's Pulumi home, where the official plugins are not installed;
 #  - writes .toolchain/env (source it) and .toolchain/bin (the Automation API's root).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +20,7 @@ module_version() { # module version from a wrapper go.mod
 cli_version=$(module_version pulumi-cli github.com/pulumi/pulumi/pkg/v3)
 host_version=$(module_version pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3)
 command_plugin_version=$(node -p "require('$repo/node_modules/@pulumi/command/package.json').version" 2>/dev/null || echo 1.2.1)
+docker_plugin_version=$(node -p "require('$repo/node_modules/@pulumi/docker/package.json').version" 2>/dev/null || echo 5.2.0)
 
 need_go() {
     command -v go >/dev/null || {
@@ -80,25 +81,37 @@ if [ ! -f "$repo/dist/provider/main.js" ] ||
     touch "$repo/dist/provider/main.js"
 fi
 
-# The command plugin: the official one when installed, else the project's
-# own, installed as command v$command_plugin_version in a Pulumi home of the
-# toolchain's (.toolchain/pulumi-home, used through .toolchain/env): found
-# like any installed plugin, so the CLI does not warn about a plugin on PATH on
-# every run, and never in front of an official plugin the user installs.
+# The command and Docker plugins: the official ones when both are installed,
+# else a Pulumi home of the toolchain's (.toolchain/pulumi-home, used through
+# .toolchain/env) holding, per plugin, the official one if installed or the
+# project's own stand-in: found like any installed plugin, so the CLI does not
+# warn about a plugin on PATH on every run, and never in front of an official
+# plugin the user installs.
 user_home=${PULUMI_HOME:-$HOME/.pulumi}
-official_plugin="$user_home/plugins/resource-command-v$command_plugin_version"
 own_home="$toolchain/pulumi-home"
 rm -f "$bin/pulumi-resource-command"
-if [ -d "$official_plugin" ] && [ "${PULUMI_LVS_COMMAND_PLUGIN:-auto}" != project ] && [ "$user_home" != "$own_home" ]; then
-    say "using the official command plugin in $official_plugin"
+official() { # official plugin dir of KIND VERSION, if installed and not overridden
+    local dir="$user_home/plugins/resource-$1-v$2"
+    [ -d "$dir" ] && [ "${PULUMI_LVS_PLUGINS:-auto}" != project ] && [ "$user_home" != "$own_home" ] && echo "$dir"
+}
+if [ -n "$(official command "$command_plugin_version")" ] && [ -n "$(official docker "$docker_plugin_version")" ]; then
+    say "using the official command and Docker plugins in $user_home/plugins"
     rm -rf "$own_home"
     offline=false
 else
-    plugin_dir="$own_home/plugins/resource-command-v$command_plugin_version"
-    mkdir -p "$plugin_dir"
-    printf '#!/bin/sh\n# pulumi-lvs offline command plugin (see plugins/command/README.md)\nexec %s "$@"\n' \
-        "$repo/plugins/command/bin/pulumi-resource-command" > "$plugin_dir/pulumi-resource-command"
-    chmod 755 "$plugin_dir/pulumi-resource-command"
+    for plugin in "command $command_plugin_version" "docker $docker_plugin_version"; do
+        set -- $plugin
+        plugin_dir="$own_home/plugins/resource-$1-v$2"
+        rm -rf "$plugin_dir"
+        if [ -n "$(official "$1" "$2")" ]; then
+            ln -sfn "$(official "$1" "$2")" "$plugin_dir"
+        else
+            mkdir -p "$plugin_dir"
+            printf '#!/bin/sh\n# pulumi-lvs offline %s plugin (see plugins/%s/README.md)\nexec %s "$@"\n' \
+                "$1" "$1" "$repo/plugins/$1/bin/pulumi-resource-$1" > "$plugin_dir/pulumi-resource-$1"
+            chmod 755 "$plugin_dir/pulumi-resource-$1"
+        fi
+    done
     offline=true
 fi
 
@@ -116,5 +129,5 @@ if [ -z "\${PULUMI_CONFIG_PASSPHRASE:-}\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; t
     export PULUMI_CONFIG_PASSPHRASE_FILE="$repo/.pulumi-state/passphrase"
 fi
 ENV
-say "toolchain ready: $("$bin/pulumi" version), language host $(basename "$(dirname "$host")"), command plugin $([ "$offline" = true ] && echo "project (offline)" || echo official)"
+say "toolchain ready: $("$bin/pulumi" version), language host $(basename "$(dirname "$host")"), plugins $([ "$offline" = true ] && echo "in $own_home" || echo official)"
 say "use it with: source .toolchain/env"

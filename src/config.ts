@@ -6,17 +6,26 @@
 // half-applies.
 import * as path from "node:path";
 import { z } from "zod";
+import { ContainerClusterSpec, validateContainerCluster } from "./containerSpec";
 import { ClusterSpec, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, REAL_SERVER_PORT, SshEndpoint } from "./spec";
-import { Path, validateCluster } from "./validate";
+import { Path, PathNamer, validateCluster } from "./validate";
 
 /** The settings as they appear under `config:` in stacks/Pulumi.<stack>.yaml (before validation). */
 export interface RawClusterConfig {
     ssh?: unknown;
     director?: unknown;
+    /** One virtual service (the tutorial's form), or ... */
     virtualService?: unknown;
+    /** ... a list of them, as keepalived's `virtual_server` blocks. */
+    virtualServices?: unknown;
     realServers?: unknown;
     drainTimeout?: unknown;
+    /** Set: the cluster runs on Docker containers (ContainerCluster), not on SSH hosts. */
+    containers?: unknown;
 }
+
+/** The `lvs:*` keys a stack may set (besides the secret `lvs:sshPrivateKey`). */
+export const SETTING_KEYS = ["ssh", "director", "virtualService", "virtualServices", "realServers", "drainTimeout", "containers"] as const;
 
 /** Where the SSH private key comes from: the secret setting, or a file read by the program. */
 export type SshKeySource = { kind: "secret" } | { kind: "file"; path: string };
@@ -36,6 +45,8 @@ export interface ParseEnvironment {
     projectDir: string;
     /** Checks a key file: present, readable, and a private key. */
     inspectKeyFile(file: string): KeyFileState;
+    /** Every `lvs:` key the stack sets, when known: a misspelled one is reported rather than ignored. */
+    settingKeys?: string[];
 }
 
 export class ConfigError extends Error {
@@ -56,31 +67,56 @@ const sshSchema = z
         privateKeyFile: z.string({ error: "must be the path of an SSH private key file" }).min(1).optional(),
     })
     .default({ user: "root" });
-const directorSchema = z.strictObject({
-    name: z.unknown().default("director"),
-    ssh: sshEndpoint,
-    vip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
-    vipInterface: z.unknown(),
-    dip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
-    dipInterface: z.unknown(),
-});
-const virtualServiceSchema = z
+const directorSchema = z
     .strictObject({
-        protocol: z.unknown().default("tcp"),
-        port: z.unknown().default(80),
-        scheduler: z.unknown().default("rr"),
-        flags: z.array(z.unknown(), { error: "must be a list of scheduler flags, such as [sh-port]" }).default([]),
-        persistence: z.unknown().optional(),
-        persistenceNetmask: z.unknown().optional(),
-        forwarding: z.unknown().default("nat"),
+        name: z.unknown().default("director"),
+        ssh: sshEndpoint,
+        vip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
+        vipInterface: z.unknown(),
+        dip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }).optional(),
+        dipInterface: z.unknown().optional(),
     })
+    .superRefine((d, ctx) => {
+        // The DIP is optional (VS/TUN only), its interface is not once it is set.
+        if (d.dip !== undefined && d.dipInterface === undefined)
+            ctx.addIssue({ code: "invalid_type", expected: "string", path: ["dipInterface"], input: undefined, message: "missing" });
+    });
+// Fields every virtual service has; `port` defaults only in the single-service form (the tutorial's web service).
+const serviceShape = {
+    protocol: z.unknown().default("tcp"),
+    scheduler: z.unknown().default("rr"),
+    flags: z.array(z.unknown(), { error: "must be a list of scheduler flags, such as [sh-port]" }).default([]),
+    persistence: z.unknown().optional(),
+    persistenceNetmask: z.unknown().optional(),
+    forwarding: z.unknown().default("nat"),
+};
+const virtualServiceSchema = z
+    .strictObject({ ...serviceShape, port: z.unknown().default(80) })
     .default({ protocol: "tcp", port: 80, scheduler: "rr", flags: [], forwarding: "nat" });
+const virtualServicesSchema = z
+    .array(
+        z.strictObject({
+            ...serviceShape,
+            name: z.unknown().optional(),
+            port: z.unknown().optional(),
+            fwmark: z.unknown().optional(),
+            ports: z.unknown().optional(),
+            realServers: z
+                .array(z.strictObject({ name: z.unknown(), weight: z.unknown().optional(), port: z.unknown().optional() }), {
+                    error: "must be a list of real servers by name, such as [{name: rs1, weight: 3}]",
+                })
+                .optional(),
+        }),
+        { error: "must be a list of virtual services" },
+    )
+    .min(1, { error: "lists no virtual service: add one (port or fwmark, scheduler)" });
 const realServersSchema = z.array(
     z.strictObject({
         name: z.unknown(),
         ssh: sshEndpoint,
         address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
         interface: z.unknown(),
+        gateway: z.unknown().optional(),
         weight: z.unknown().default(1),
         page: z.unknown().optional(),
     }),
@@ -116,25 +152,40 @@ function parseSection<T>(key: string, schema: z.ZodType<T>, value: unknown, prob
     return undefined;
 }
 
-/** Where a location of the spec is set in the settings (the single-service form). */
-export function settingPath(path: Path): string {
-    const [head, ...rest] = path;
+/** Which form the virtual services take in the settings, which locations of the spec depend on. */
+export type SettingsForm =
+    /** `lvs:virtualService`: one service, every real server in it with the weight set on the real server. */
+    | { services: "single" }
+    /** `lvs:virtualServices`: a list; `listed` are the indexes of services that list their own real servers. */
+    | { services: "list"; listed: ReadonlySet<number> };
+
+/** Names locations of the spec as the stack's settings of the given form set them. */
+export function settingPathFor(form: SettingsForm): PathNamer {
     const tail = (parts: Path) => parts.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
-    if (head === "director" && (rest[0] === "vip" || rest[0] === "dip")) {
-        return rest[1] === "interface" ? `lvs:director.${rest[0]}Interface` : `lvs:director.${rest[0]}`;
-    }
-    if (head === "virtualServices") {
-        // The single virtual service lists every real server in order; their weights are set on the real servers.
-        if (rest[1] === "realServers" && typeof rest[2] === "number") return `lvs:realServers[${rest[2]}]${tail(rest.slice(3))}`;
-        if (rest[1] === "persistence")
-            return rest[2] === "netmask" ? "lvs:virtualService.persistenceNetmask" : "lvs:virtualService.persistence";
-        return `lvs:virtualService${tail(rest.slice(1))}`;
-    }
-    if (head === "realServers" && typeof rest[0] === "number" && rest[1] === "address") {
-        return rest[2] === "interface" ? `lvs:realServers[${rest[0]}].interface` : `lvs:realServers[${rest[0]}].address`;
-    }
-    return `lvs:${String(head)}${tail(rest)}`;
+    return (path) => {
+        const [head, ...rest] = path;
+        if (head === "director" && (rest[0] === "vip" || rest[0] === "dip")) {
+            return rest[1] === "interface" ? `lvs:director.${rest[0]}Interface` : `lvs:director.${rest[0]}`;
+        }
+        if (head === "virtualServices") {
+            const service = form.services === "single" ? "lvs:virtualService" : `lvs:virtualServices[${String(rest[0])}]`;
+            const [field, index, ...more] = rest.slice(1);
+            // A service without its own list takes every real server in order, with the weights set on them.
+            const listed = form.services === "list" && form.listed.has(rest[0] as number);
+            if (field === "realServers" && typeof index === "number" && !listed) return `lvs:realServers[${index}]${tail(more)}`;
+            if (field === "persistence")
+                return more.length || index === "netmask" ? `${service}.persistenceNetmask` : `${service}.persistence`;
+            return `${service}${tail(rest.slice(1))}`;
+        }
+        if (head === "realServers" && typeof rest[0] === "number" && rest[1] === "address") {
+            return rest[2] === "interface" ? `lvs:realServers[${rest[0]}].interface` : `lvs:realServers[${rest[0]}].address`;
+        }
+        return `lvs:${String(head)}${tail(rest)}`;
+    };
 }
+
+/** Where a location of the spec is set in the tutorial's single-service settings. */
+export const settingPath: PathNamer = settingPathFor({ services: "single" });
 
 /** `192.168.2.100/24` into the address and its prefix length (NaN when there is none); validate.ts judges the values. */
 function splitCidr(text: string, iface: unknown): InterfaceAddress {
@@ -173,54 +224,217 @@ function keySource(ssh: z.infer<typeof sshSchema>, env: ParseEnvironment, proble
     return undefined;
 }
 
+type ServiceSettings = z.infer<typeof virtualServicesSchema>[number];
+type RealServerSettings = z.infer<typeof realServersSchema>[number];
+
+/** Persistence from its two settings (a timeout and a netmask). */
+function persistenceOf(vs: { persistence?: unknown; persistenceNetmask?: unknown }) {
+    if (vs.persistence === undefined) return {};
+    return {
+        persistence: { timeout: vs.persistence, ...(vs.persistenceNetmask !== undefined ? { netmask: vs.persistenceNetmask } : {}) },
+    };
+}
+
+/** One service of the list form; its real servers default to every one, with the weight set on each. */
+function serviceOf(vs: ServiceSettings, realServers: Pick<RealServerSettings, "name" | "weight">[]) {
+    const fwmark = vs.fwmark !== undefined;
+    // As ipvsadm: a real server's port is the service's (0, the packet's own, in a firewall-mark service).
+    // (A missing or mistyped service port is reported on the service alone.)
+    const port = fwmark || typeof vs.port !== "number" ? 0 : vs.port;
+    const weightOf = new Map(realServers.map((rs) => [rs.name, rs.weight]));
+    const entries: { name: unknown; weight?: unknown; port?: unknown }[] = vs.realServers ?? realServers.map((rs) => ({ name: rs.name }));
+    return {
+        ...(vs.name !== undefined ? { name: vs.name } : {}),
+        protocol: vs.protocol,
+        ...(vs.port !== undefined ? { port: vs.port } : {}),
+        ...(fwmark ? { fwmark: vs.fwmark } : {}),
+        ...(vs.ports !== undefined ? { ports: vs.ports } : {}),
+        scheduler: vs.scheduler,
+        flags: vs.flags,
+        ...persistenceOf(vs),
+        forwarding: vs.forwarding,
+        realServers: entries.map((e) => ({ name: e.name, weight: e.weight ?? weightOf.get(e.name) ?? 1, port: e.port ?? port })),
+    };
+}
+
+/** Settings every `lvs:` key must be one of: a misspelt key is reported, not ignored. */
+function unknownKeyProblems(env: ParseEnvironment): string[] {
+    return (env.settingKeys ?? [])
+        .filter((key) => key !== "sshPrivateKey" && !(SETTING_KEYS as readonly string[]).includes(key))
+        .map((key) => `lvs:${key}: unknown setting: use one of ${SETTING_KEYS.map((k) => `lvs:${k}`).join(", ")} (README.md)`);
+}
+
+type SingleServiceSettings = z.infer<typeof virtualServiceSchema>;
+
+/** The virtual services in either form (one service, or a list), shapes checked. */
+function parseServices(raw: RawClusterConfig, problems: string[]): { single?: SingleServiceSettings; services?: ServiceSettings[] } {
+    const list = raw.virtualServices !== undefined;
+    if (list && raw.virtualService !== undefined) {
+        problems.push(
+            "lvs:virtualService: lvs:virtualServices is set too: keep one of them (move this service into the list, " +
+                "or remove the list)",
+        );
+    }
+    if (list) return { services: parseSection("virtualServices", virtualServicesSchema, raw.virtualServices, problems) };
+    return { single: parseSection("virtualService", virtualServiceSchema, raw.virtualService, problems) };
+}
+
+/** The virtual services of the spec, from either form; each real server's entry defaults from its own settings. */
+function virtualServicesOf(
+    single: SingleServiceSettings | undefined,
+    services: ServiceSettings[] | undefined,
+    realServers: { name: unknown; weight: unknown }[],
+) {
+    if (services) return services.map((vs) => serviceOf(vs, realServers));
+    return [
+        {
+            protocol: single!.protocol,
+            port: single!.port,
+            scheduler: single!.scheduler,
+            flags: single!.flags,
+            ...persistenceOf(single!),
+            forwarding: single!.forwarding,
+            // The tutorial's web service: VS/NAT maps the VIP's port onto httpd's; DR and TUN cannot map ports.
+            realServers: realServers.map((rs) => ({
+                name: rs.name,
+                weight: rs.weight,
+                port: single!.forwarding === "nat" ? REAL_SERVER_PORT : single!.port,
+            })),
+        },
+    ];
+}
+
+function formOf(services: ServiceSettings[] | undefined): SettingsForm {
+    return services
+        ? { services: "list", listed: new Set(services.flatMap((vs, i) => (vs.realServers ? [i] : []))) }
+        : { services: "single" };
+}
+
 export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment): ParsedConfig {
-    const problems: string[] = [];
+    const problems: string[] = unknownKeyProblems(env);
     const ssh = parseSection("ssh", sshSchema, raw.ssh, problems);
     const director = parseSection("director", directorSchema, raw.director, problems);
-    const virtualService = parseSection("virtualService", virtualServiceSchema, raw.virtualService, problems);
+    const { single, services } = parseServices(raw, problems);
     const realServers = parseSection("realServers", realServersSchema, raw.realServers, problems);
     const drainTimeout = raw.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
     const sshKey = ssh ? keySource(ssh, env, problems) : undefined;
-    if (!ssh || !director || !virtualService || !realServers) throw new ConfigError(problems);
+    if (director && director.dip === undefined && director.dipInterface !== undefined) {
+        problems.push("lvs:director.dipInterface: set without lvs:director.dip: set the DIP too, or leave both out (VS/TUN only)");
+    }
+    if (!ssh || !director || !(single || services) || !realServers) throw new ConfigError(problems);
 
     const endpoint = (e: z.infer<typeof sshEndpoint>): SshEndpoint =>
         ({ host: e.host, port: e.port, user: e.user ?? ssh.user }) as SshEndpoint;
-    const persistence =
-        virtualService.persistence === undefined
-            ? {}
-            : {
-                  persistence: {
-                      timeout: virtualService.persistence,
-                      ...(virtualService.persistenceNetmask !== undefined ? { netmask: virtualService.persistenceNetmask } : {}),
-                  },
-              };
     const spec = {
         director: {
             name: director.name,
             ssh: endpoint(director.ssh),
             vip: splitCidr(director.vip, director.vipInterface),
-            dip: splitCidr(director.dip, director.dipInterface),
+            ...(director.dip !== undefined ? { dip: splitCidr(director.dip, director.dipInterface) } : {}),
         },
-        virtualServices: [
-            {
-                protocol: virtualService.protocol,
-                port: virtualService.port,
-                scheduler: virtualService.scheduler,
-                flags: virtualService.flags,
-                ...persistence,
-                forwarding: virtualService.forwarding,
-                realServers: realServers.map((rs) => ({ name: rs.name, weight: rs.weight, port: REAL_SERVER_PORT })),
-            },
-        ],
+        virtualServices: virtualServicesOf(single, services, realServers),
         realServers: realServers.map((rs) => ({
             name: rs.name,
             ssh: endpoint(rs.ssh),
             address: splitCidr(rs.address, rs.interface),
+            ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
         })),
         drainTimeout,
     };
-    problems.push(...validateCluster(spec, settingPath));
+    // A real server's setting that several services take by default is reported once.
+    problems.push(...new Set(validateCluster(spec, settingPathFor(formOf(services)))));
     if (problems.length > 0 || !sshKey) throw new ConfigError(problems);
     return { sshKey, spec: spec as ClusterSpec };
+}
+
+// A cluster on containers: no SSH and no interface names (Docker's networks give both).
+const cidrSetting = z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" });
+const containersSchema = z.strictObject({
+    image: z.string({ error: "must be the name of the image every container runs, e.g. pulumi-lvs/lab-host:1" }),
+    client: cidrSetting.optional(),
+    // An address, or the path of the engine's socket (relative: to the project, as the lab's forwarded one).
+    dockerHost: z
+        .string({ error: "must be a Docker engine address (unix:///path/docker.sock, tcp://host:port) or a socket's path" })
+        .min(1)
+        .refine((h) => !/^[a-z]+:\/\//.test(h) || /^(unix|tcp):\/\/./.test(h), {
+            error: "must be a unix:// or tcp:// Docker engine address, or a socket's path",
+        })
+        .optional(),
+});
+const containerDirectorSchema = z.strictObject({ name: z.unknown().default("director"), vip: cidrSetting, dip: cidrSetting.optional() });
+const containerRealServersSchema = z.array(
+    z.strictObject({ name: z.unknown(), address: cidrSetting, weight: z.unknown().default(1), page: z.unknown().optional() }),
+    { error: "must be a list of real servers" },
+);
+
+/** Host-only settings given with lvs:containers: each is named, with what to do. */
+function hostOnlyProblems(raw: RawClusterConfig): string[] {
+    const problems: string[] = [];
+    const fields = (value: unknown) => (typeof value === "object" && value !== null ? Object.keys(value) : []);
+    if (raw.ssh !== undefined) problems.push("lvs:ssh: not used with lvs:containers (Docker reaches the containers): remove it");
+    for (const key of fields(raw.director).filter((k) => ["ssh", "vipInterface", "dipInterface"].includes(k)))
+        problems.push(`lvs:director.${key}: not used with lvs:containers (Docker gives the container its interfaces): remove it`);
+    (Array.isArray(raw.realServers) ? raw.realServers : []).forEach((rs, i) => {
+        for (const key of fields(rs).filter((k) => ["ssh", "interface", "gateway"].includes(k)))
+            problems.push(`lvs:realServers[${i}].${key}: not used with lvs:containers (the container's network sets it): remove it`);
+    });
+    return problems;
+}
+
+function withoutHostOnly(value: unknown, keys: string[]): unknown {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
+}
+
+export interface ParsedContainerConfig {
+    spec: ContainerClusterSpec;
+    /** The Docker engine (lvs:containers.dockerHost); absent: DOCKER_HOST, else the local socket. */
+    dockerHost?: string;
+}
+
+/** The settings of a cluster on containers (`lvs:containers` set), checked as parseClusterConfig checks hosts. */
+export function parseContainerClusterConfig(raw: RawClusterConfig, env: ParseEnvironment): ParsedContainerConfig {
+    const problems: string[] = [...unknownKeyProblems(env), ...hostOnlyProblems(raw)];
+    const containers = parseSection("containers", containersSchema, raw.containers, problems);
+    const director = parseSection(
+        "director",
+        containerDirectorSchema,
+        withoutHostOnly(raw.director, ["ssh", "vipInterface", "dipInterface"]),
+        problems,
+    );
+    const { single, services } = parseServices(raw, problems);
+    const realServers = parseSection(
+        "realServers",
+        containerRealServersSchema,
+        Array.isArray(raw.realServers)
+            ? raw.realServers.map((rs) => withoutHostOnly(rs, ["ssh", "interface", "gateway"]))
+            : raw.realServers,
+        problems,
+    );
+    if (!containers || !director || !(single || services) || !realServers) throw new ConfigError(problems);
+    const address = (text: string) => {
+        const { address: a, prefixLength } = splitCidr(text, undefined);
+        return { address: a, prefixLength };
+    };
+    const spec = {
+        director: {
+            name: director.name,
+            vip: address(director.vip),
+            ...(director.dip !== undefined ? { dip: address(director.dip) } : {}),
+        },
+        virtualServices: virtualServicesOf(single, services, realServers),
+        realServers: realServers.map((rs) => ({
+            name: rs.name,
+            address: address(rs.address),
+            ...(rs.page !== undefined ? { page: rs.page } : {}),
+        })),
+        drainTimeout: raw.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+        containers: { image: containers.image, ...(containers.client !== undefined ? { client: address(containers.client) } : {}) },
+    } as ContainerClusterSpec;
+    problems.push(...new Set(validateContainerCluster(spec, settingPathFor(formOf(services)))));
+    if (problems.length > 0) throw new ConfigError(problems);
+    const host = containers.dockerHost;
+    if (host === undefined) return { spec };
+    return { spec, dockerHost: /^[a-z]+:\/\//.test(host) ? host : `unix://${path.resolve(env.projectDir, host)}` };
 }

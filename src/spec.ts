@@ -47,8 +47,11 @@ export interface DirectorSpec {
     ssh: SshEndpoint;
     /** The virtual IP, on the director's outside interface: where clients connect. */
     vip: InterfaceAddress;
-    /** The director's inside address (DIP): the real servers' default gateway in VS/NAT. */
-    dip: InterfaceAddress;
+    /**
+     * The director's address on the real servers' network (DIP): their default gateway in VS/NAT, and
+     * the segment VS/DR sends frames on. Only VS/TUN works without it.
+     */
+    dip?: InterfaceAddress;
 }
 
 /** A real server's entry in one virtual service. */
@@ -62,10 +65,19 @@ export interface ServiceRealServer {
 }
 
 export interface VirtualServiceSpec {
+    /** Names the service's resource. Default: `<protocol>-<port>`, or `fwmark-<mark>`. */
+    name?: string;
     /** Transport protocol. */
     protocol: Protocol;
-    /** Port clients connect to on the VIP. */
-    port: number;
+    /** Port clients connect to on the VIP; absent for a firewall-mark service. */
+    port?: number;
+    /**
+     * A firewall-mark service (`ipvsadm -f`): packets to the VIP on `ports` are marked by the director
+     * (its own nftables table) and balanced together, whatever their port.
+     */
+    fwmark?: number;
+    /** The ports a firewall-mark service takes. */
+    ports?: number[];
     scheduler: Scheduler;
     /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`; only sh and mh have them. */
     flags: string[];
@@ -83,6 +95,11 @@ export interface RealServerSpec {
     ssh: SshEndpoint;
     /** The real server's address (RIP) on the director's inside network. */
     address: InterfaceAddress;
+    /**
+     * The default route VS/DR and VS/TUN real servers answer clients through (a router, not the director).
+     * Absent: their default route is left as it is. VS/NAT real servers always route through the DIP.
+     */
+    gateway?: string;
     /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
     page?: string;
 }
@@ -103,6 +120,11 @@ export const DEFAULT_DRAIN_TIMEOUT = 30;
 
 /** Longest drain deadline accepted, in seconds. */
 export const MAX_DRAIN_TIMEOUT = 3600;
+
+/** Names a virtual service's resource: its own name, or `<protocol>-<port>`, or `fwmark-<mark>`. */
+export function serviceName(vs: Pick<VirtualServiceSpec, "name" | "protocol" | "port" | "fwmark">): string {
+    return vs.name ?? (vs.fwmark !== undefined ? `fwmark-${vs.fwmark}` : `${vs.protocol}-${vs.port}`);
+}
 
 /** `a.b.c.d/len`, the form `ip address` takes. */
 export function cidr(a: Pick<InterfaceAddress, "address" | "prefixLength">): string {

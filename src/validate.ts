@@ -8,6 +8,7 @@ import { z } from "zod";
 import { HOSTNAME, INTERFACE, isIPv4, NAME, USER } from "./patterns";
 import {
     ClusterSpec,
+    VirtualServiceSpec,
     FORWARDING_METHODS,
     InterfaceAddress,
     MAX_DRAIN_TIMEOUT,
@@ -113,26 +114,35 @@ export const schedulerSchema = z.enum(SCHEDULERS, {
     error: (iss) => `unknown scheduler ${JSON.stringify(iss.input)}: use one of ${SCHEDULERS.join(", ")} (see ipvsadm(8))`,
 });
 
-/** Forwarding methods this version implements on both sides (director and real servers). */
-export const IMPLEMENTED_FORWARDING: readonly string[] = ["nat"];
+const forwardingSchema = z.enum(FORWARDING_METHODS, {
+    error: (iss) =>
+        `unknown forwarding method ${JSON.stringify(iss.input)}: use nat (VS/NAT, -m), dr (VS/DR, direct routing, -g) or tun (VS/TUN, IP-in-IP, -i)`,
+});
 
-const forwardingSchema = z
-    .enum(FORWARDING_METHODS, {
-        error: (iss) => `unknown forwarding method ${JSON.stringify(iss.input)}: use one of ${FORWARDING_METHODS.join(", ")}`,
-    })
-    .refine((f) => IMPLEMENTED_FORWARDING.includes(f), {
-        error: (iss) => `forwarding ${JSON.stringify(iss.input)} is not supported: only "nat" (VS/NAT, ipvsadm -m) is implemented`,
-    });
+const fwmarkSchema = z
+    .number({ error: "must be a firewall mark from 1 to 4294967295" })
+    .int({ error: "must be a whole number from 1 to 4294967295" })
+    .min(1, { error: "must be a firewall mark from 1 to 4294967295" })
+    .max(0xffffffff, { error: "must be a firewall mark from 1 to 4294967295" });
 
 /** The fields of a virtual service, whatever names its real servers (names in a cluster, addresses on a director). */
 const serviceFields = {
     protocol: z.enum(PROTOCOLS, { error: (iss) => `unknown protocol ${JSON.stringify(iss.input)}: use one of ${PROTOCOLS.join(", ")}` }),
-    port: portSchema("the virtual service port"),
+    port: portSchema("the virtual service port").optional(),
+    fwmark: fwmarkSchema.optional(),
+    ports: z.array(portSchema("a port of the firewall-mark service"), { error: "must be a list of ports, such as [80, 443]" }).optional(),
     scheduler: schedulerSchema,
     flags: z.array(z.string(), { error: "must be a list of scheduler flags" }),
     persistence: persistenceSchema.optional(),
     forwarding: forwardingSchema,
 };
+
+/** A real server's port in a service: 0 keeps the port of the packet (firewall-mark services). */
+const entryPortSchema = z
+    .number({ error: "the real server's port must be a number from 0 to 65535" })
+    .int({ error: "the real server's port must be a whole number from 0 to 65535" })
+    .min(0, { error: "the real server's port must be from 0 to 65535" })
+    .max(65535, { error: "the real server's port must be from 0 to 65535" });
 
 /** Scheduler flags exist only for some schedulers (ipvsadm -b). */
 function checkFlags(vs: { scheduler: (typeof SCHEDULERS)[number]; flags: string[] }, ctx: z.RefinementCtx): void {
@@ -153,16 +163,21 @@ function checkFlags(vs: { scheduler: (typeof SCHEDULERS)[number]; flags: string[
 const virtualServiceSchema = z
     .object({
         ...serviceFields,
-        realServers: z.array(z.object({ name: z.string(), weight: weightSchema, port: portSchema("the real server's port") }), {
+        realServers: z.array(z.object({ name: z.string(), weight: weightSchema, port: entryPortSchema }), {
             error: "must be a list of real servers",
         }),
     })
     .superRefine(checkFlags);
 
+const ipv4Schema = z.string({ error: "must be an IPv4 address" }).refine(isIPv4, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address`,
+});
+
 const realServerSchema = z.object({
     name: nameSchema("real server name"),
     ssh: sshEndpointSchema,
     address: interfaceAddressSchema,
+    gateway: ipv4Schema.optional(),
     page: z.string({ error: "must be the text of the test page" }).optional(),
 });
 
@@ -171,7 +186,7 @@ const clusterSchema = z.object({
         name: nameSchema("director name"),
         ssh: sshEndpointSchema,
         vip: interfaceAddressSchema,
-        dip: interfaceAddressSchema,
+        dip: interfaceAddressSchema.optional(),
     }),
     virtualServices: z.array(virtualServiceSchema).min(1, { error: "lists no virtual service: add one (port, scheduler)" }),
     realServers: z.array(realServerSchema, { error: "must be a list of real servers" }).min(1, {
@@ -211,57 +226,70 @@ export function validateCluster(spec: unknown, name: PathNamer = codePath): stri
     const cluster = parsed.data as ClusterSpec;
     const { director, realServers, virtualServices } = cluster;
     const problems: string[] = [];
+    const methods = new Set(virtualServices.map((vs) => vs.forwarding));
+    const dip = director.dip;
 
-    // The DIP defines the inside network; when it is itself wrong, checking real servers against it only adds noise.
-    const dipSound = networkOf(director.vip) !== networkOf(director.dip);
-    if (!dipSound) {
+    if (!dip && (methods.has("nat") || methods.has("dr"))) {
         problems.push(
-            `${name(["director", "dip"])}: ${director.dip.address}/${director.dip.prefixLength} is on the VIP's ` +
+            `${name(["director", "dip"])}: missing: VS/NAT and VS/DR need the director's address on the real servers' ` +
+                "network (the DIP, e.g. 192.168.2.1/24), and its interface",
+        );
+    }
+    // The DIP defines the inside network; when it is itself wrong, checking real servers against it only adds noise.
+    let dipSound = dip !== undefined;
+    if (dip && methods.has("nat") && networkOf(director.vip) === networkOf(dip)) {
+        dipSound = false;
+        problems.push(
+            `${name(["director", "dip"])}: ${dip.address}/${dip.prefixLength} is on the VIP's ` +
                 `network ${networkOf(director.vip)}: ` +
                 "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
         );
     }
-    const byName = new Map(realServers.map((rs, i) => [rs.name, i]));
-    const hostNames = [director.name, ...realServers.map((rs) => rs.name)];
-    const duplicateHostNames = new Set(hostNames.filter((n, i) => hostNames.indexOf(n) !== i));
-    const natServers = new Set<string>();
-    virtualServices.forEach((vs, s) => {
-        vs.realServers.forEach((entry, e) => {
-            if (!byName.has(entry.name)) {
-                problems.push(
-                    `${name(["virtualServices", s, "realServers", e, "name"])}: no real server is named ` +
-                        `${JSON.stringify(entry.name)}: use a name from ${name(["realServers"])}`,
-                );
-            } else if (vs.forwarding === "nat") natServers.add(entry.name);
-        });
-        const entries = vs.realServers.map((entry, e) => ({
-            value: entry.name,
-            path: ["virtualServices", s, "realServers", e, "name"] as Path,
-        }));
-        // A name given to two hosts is reported once, as a host problem.
-        duplicates(
-            entries.filter((e) => !duplicateHostNames.has(e.value)),
-            "real server",
-            "list each real server once per service",
-            name,
-            problems,
-        );
-    });
-    duplicates(
-        virtualServices.map((vs, s) => ({ value: `${vs.protocol} port ${vs.port}`, path: ["virtualServices", s, "port"] })),
-        "virtual service",
-        "each protocol and port is one virtual service",
-        name,
-        problems,
-    );
+    problems.push(...serviceProblems(virtualServices, realServers, name));
 
-    if (dipSound) {
-        realServers.forEach((rs, i) => {
-            if (!natServers.has(rs.name)) return;
-            const problem = natAddressProblem(rs.address, director.dip, name(["realServers", i, "address"]), name(["director", "dip"]));
-            if (problem) problems.push(problem);
-        });
+    // How each real server is reached: a VS/NAT one routes through the director, VS/DR and VS/TUN ones do not.
+    const used = new Map<string, Set<string>>();
+    for (const vs of virtualServices) {
+        for (const entry of vs.realServers) used.set(entry.name, (used.get(entry.name) ?? new Set()).add(vs.forwarding));
     }
+    realServers.forEach((rs, i) => {
+        const how = used.get(rs.name) ?? new Set<string>();
+        if (how.has("nat") && (how.has("dr") || how.has("tun"))) {
+            problems.push(
+                `${name(["realServers", i, "name"])}: ${rs.name} is in a VS/NAT service and a VS/${how.has("dr") ? "DR" : "TUN"} service: ` +
+                    "a NAT real server routes its replies through the director, a DR or TUN one past it; use separate real servers",
+            );
+            return;
+        }
+        if (how.has("nat") && rs.gateway !== undefined && rs.gateway !== dip?.address) {
+            problems.push(
+                `${name(["realServers", i, "gateway"])}: a VS/NAT real server's default route goes through the DIP: ` +
+                    "leave gateway out (it is set for you)",
+            );
+        }
+        if (!how.has("nat") && rs.gateway !== undefined && rs.gateway === dip?.address) {
+            problems.push(
+                `${name(["realServers", i, "gateway"])}: ${rs.gateway} is the director's DIP: VS/DR and VS/TUN real servers ` +
+                    "answer clients past the director, which does not route their replies; use the network's router",
+            );
+        }
+        if (rs.gateway !== undefined && !inNetwork(rs.gateway, rs.address)) {
+            problems.push(
+                `${name(["realServers", i, "gateway"])}: ${rs.gateway} is not on ${rs.name}'s network ${networkOf(rs.address)}: ` +
+                    "the gateway must be directly reachable",
+            );
+        }
+        if (dipSound && dip && (how.has("nat") || how.has("dr"))) {
+            const problem = onDipNetworkProblem(
+                rs.address,
+                dip,
+                how.has("nat") ? "nat" : "dr",
+                name(["realServers", i, "address"]),
+                name(["director", "dip"]),
+            );
+            if (problem) problems.push(problem);
+        }
+    });
     duplicates(
         realServers.map((rs, i) => ({ value: rs.address.address, path: ["realServers", i, "address"] })),
         "real server address",
@@ -290,13 +318,92 @@ export function validateCluster(spec: unknown, name: PathNamer = codePath): stri
     return problems;
 }
 
-/** A VS/NAT real server must sit on the DIP's network, on an address of its own. */
-function natAddressProblem(address: Cidr, dip: Cidr, where: string, dipName: string): string | undefined {
+type ServiceShape = Pick<VirtualServiceSpec, "protocol" | "port" | "fwmark" | "ports" | "forwarding">;
+
+/** What identifies a service: a port, or a firewall mark with its ports; each (protocol, port) and mark once. */
+function identityProblems(vs: ServiceShape, at: (...rest: Path) => Path, name: PathNamer, taken: Map<string, Path>): string[] {
+    const problems: string[] = [];
+    if (vs.fwmark === undefined && vs.port === undefined) {
+        problems.push(`${name(at("port"))}: missing: give the virtual service a port, or a fwmark with the ports it takes`);
+    } else if (vs.fwmark !== undefined && vs.port !== undefined) {
+        problems.push(`${name(at("fwmark"))}: a virtual service has a port or a firewall mark, not both: leave one out`);
+    } else if (vs.fwmark !== undefined && !vs.ports?.length) {
+        problems.push(`${name(at("ports"))}: a firewall-mark service needs the ports it takes, such as [8080, 8081]`);
+    } else if (vs.fwmark === undefined && vs.ports !== undefined) {
+        problems.push(`${name(at("ports"))}: only a firewall-mark service takes ports: set fwmark, or leave ports out`);
+    }
+    const where = at(vs.fwmark !== undefined ? "ports" : "port");
+    const claims = vs.fwmark !== undefined ? (vs.ports ?? []).map((p) => `${vs.protocol} port ${p}`) : [`${vs.protocol} port ${vs.port}`];
+    if (vs.fwmark !== undefined) claims.push(`fwmark ${vs.fwmark}`);
+    for (const claim of claims) {
+        const earlier = taken.get(claim);
+        if (earlier) {
+            problems.push(
+                `${name(claim.startsWith("fwmark") ? at("fwmark") : where)}: duplicate virtual service ${claim}, ` +
+                    `already used by ${name(earlier)}: each protocol and port, and each mark, is one virtual service`,
+            );
+        } else taken.set(claim, claim.startsWith("fwmark") ? at("fwmark") : where);
+    }
+    return problems;
+}
+
+/** IPVS cannot map ports in DR or TUN: the real server gets the packet as the client sent it. */
+function portMappingProblem(vs: ServiceShape, entryPort: number, where: string): string | undefined {
+    const wanted = vs.fwmark !== undefined ? 0 : vs.port;
+    if (vs.forwarding === "nat" || wanted === undefined || entryPort === wanted) return undefined;
+    return (
+        `${where}: VS/${vs.forwarding.toUpperCase()} cannot map ports: the real server's port must be ` +
+        (wanted === 0 ? "0 (the packet's own) in a firewall-mark service" : `the service's port ${wanted}`)
+    );
+}
+
+/** The rules of the virtual services themselves: what identifies them, their real servers and ports. */
+function serviceProblems(virtualServices: VirtualServiceSpec[], realServers: { name: string }[], name: PathNamer): string[] {
+    const problems: string[] = [];
+    const known = new Set(realServers.map((rs) => rs.name));
+    const hostNames = realServers.map((rs) => rs.name);
+    const duplicateHostNames = new Set(hostNames.filter((n, i) => hostNames.indexOf(n) !== i));
+    const taken = new Map<string, Path>();
+    virtualServices.forEach((vs, s) => {
+        const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
+        problems.push(...identityProblems(vs, at, name, taken));
+        vs.realServers.forEach((entry, e) => {
+            if (!known.has(entry.name)) {
+                problems.push(
+                    `${name(at("realServers", e, "name"))}: no real server is named ${JSON.stringify(entry.name)}: ` +
+                        `use a name from ${name(["realServers"])}`,
+                );
+            }
+            const problem = portMappingProblem(vs, entry.port, name(at("realServers", e, "port")));
+            if (problem) problems.push(problem);
+        });
+        // A name given to two hosts is reported once, as a host problem.
+        const entries = vs.realServers.map((entry, e) => ({ value: entry.name, path: at("realServers", e, "name") }));
+        duplicates(
+            entries.filter((e) => !duplicateHostNames.has(e.value)),
+            "real server",
+            "list each real server once per service",
+            name,
+            problems,
+        );
+    });
+    return problems;
+}
+
+/**
+ * A VS/NAT real server must sit on the DIP's network (it replies through the director), a VS/DR one too
+ * (the director hands it frames on that segment); each on an address of its own.
+ */
+function onDipNetworkProblem(address: Cidr, dip: Cidr, method: "nat" | "dr", where: string, dipName: string): string | undefined {
     const dipNet = networkOf(dip);
+    const why =
+        method === "nat"
+            ? "in NAT mode real servers reply through the director"
+            : "in DR mode the director hands real servers their packets on its own network segment";
     if (!inNetwork(address.address, dip) || address.prefixLength !== dip.prefixLength) {
         return (
             `${where}: ${address.address}/${address.prefixLength} is outside the director's inside network ${dipNet} (${dipName}): ` +
-            `in NAT mode real servers reply through the director, so put the real server on ${dipNet} or change ${dipName}`
+            `${why}, so put the real server on ${dipNet} or change ${dipName}`
         );
     }
     if (address.address === dip.address)
@@ -311,18 +418,12 @@ function zodProblems(error: z.ZodError, name: PathNamer): string[] {
 const directorArgsSchema = z.object({
     hostName: nameSchema("host name"),
     vip: interfaceAddressSchema,
-    dip: interfaceAddressSchema,
+    dip: interfaceAddressSchema.optional(),
     virtualServices: z.array(
         z
             .object({
                 ...serviceFields,
-                realServers: z.array(
-                    z.object({
-                        address: z.string().refine(isIPv4, { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address` }),
-                        port: portSchema("the real server's port"),
-                        weight: weightSchema,
-                    }),
-                ),
+                realServers: z.array(z.object({ address: ipv4Schema, port: entryPortSchema, weight: weightSchema })),
             })
             .superRefine(checkFlags),
     ),
@@ -338,41 +439,60 @@ export function validateDirectorArgs(args: unknown, name: PathNamer = codePath):
     if (!parsed.success) return zodProblems(parsed.error, name);
     const { vip, dip, virtualServices } = parsed.data as unknown as {
         vip: InterfaceAddress;
-        dip: InterfaceAddress;
-        virtualServices: { forwarding: string; realServers: { address: string }[] }[];
+        dip?: InterfaceAddress;
+        virtualServices: (ServiceShape & { realServers: { address: string; port: number }[] })[];
     };
     const problems: string[] = [];
-    if (networkOf(vip) === networkOf(dip)) {
+    const methods = new Set(virtualServices.map((vs) => vs.forwarding));
+    if (!dip && (methods.has("nat") || methods.has("dr"))) {
+        problems.push(`${name(["dip"])}: missing: VS/NAT and VS/DR need the director's address on the real servers' network`);
+    }
+    const natOnVipNetwork = dip !== undefined && methods.has("nat") && networkOf(vip) === networkOf(dip);
+    if (natOnVipNetwork && dip) {
         problems.push(
             `${name(["dip"])}: ${dip.address}/${dip.prefixLength} is on the VIP's network ${networkOf(vip)}: VS/NAT ` +
                 `needs the real servers on a separate inside network; give the DIP an address of that network`,
         );
-    } else {
-        virtualServices.forEach((vs, s) => {
-            if (vs.forwarding !== "nat") return;
-            vs.realServers.forEach((entry, e) => {
-                const problem = natAddressProblem(
-                    { address: entry.address, prefixLength: dip.prefixLength },
-                    dip,
-                    name(["virtualServices", s, "realServers", e, "address"]),
-                    name(["dip"]),
-                );
-                if (problem) problems.push(problem);
-            });
-        });
     }
+    const taken = new Map<string, Path>();
+    virtualServices.forEach((vs, s) => {
+        const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
+        problems.push(...identityProblems(vs, at, name, taken));
+        vs.realServers.forEach((entry, e) => {
+            const mapping = portMappingProblem(vs, entry.port, name(at("realServers", e, "port")));
+            if (mapping) problems.push(mapping);
+            if (!dip || natOnVipNetwork || vs.forwarding === "tun") return;
+            const where = name(at("realServers", e, "address"));
+            const problem = onDipNetworkProblem(
+                { address: entry.address, prefixLength: dip.prefixLength },
+                dip,
+                vs.forwarding,
+                where,
+                name(["dip"]),
+            );
+            if (problem) problems.push(problem);
+        });
+    });
     return problems;
 }
 
 const realServerArgsSchema = z.object({
     hostName: nameSchema("host name"),
     address: interfaceAddressSchema,
-    gateway: z.string().refine(isIPv4, { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address` }),
+    gateway: ipv4Schema.optional(),
+    vips: z.array(z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) })),
     page: z.string({ error: "must be the text of the test page" }).optional(),
 });
 
 /** Every problem of a RealServer's arguments. */
 export function validateRealServerArgs(args: unknown, name: PathNamer = codePath): string[] {
     const parsed = realServerArgsSchema.safeParse(args);
-    return parsed.success ? [] : zodProblems(parsed.error, name);
+    if (!parsed.success) return zodProblems(parsed.error, name);
+    const { address, gateway } = parsed.data as { address: InterfaceAddress; gateway?: string };
+    if (gateway !== undefined && !inNetwork(gateway, address)) {
+        return [
+            `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
+        ];
+    }
+    return [];
 }

@@ -4,33 +4,13 @@
 // key), reaches the director as the provider does, and changes nothing.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { parseClusterConfig } from "../src/config";
-import { parseCounters, parseSavedRules, ServiceTable } from "../src/ipvs";
-import { ClusterSpec } from "../src/spec";
+import { parseClusterConfig, SETTING_KEYS } from "../src/config";
+import { clusterTables } from "../src/desiredTables";
+import { parseCounters, parseSavedRules } from "../src/ipvs";
 import { privateKeyProblem } from "../src/sshKey";
 import { renderStatus } from "../src/status";
 import { HostError, SshTransport, runScript } from "../provider/host";
 import { SshPool } from "../provider/ssh";
-
-function desiredTables(spec: ClusterSpec): ServiceTable[] {
-    const byName = new Map(spec.realServers.map((rs) => [rs.name, rs.address.address]));
-    return spec.virtualServices.map((vs) => ({
-        service: {
-            protocol: vs.protocol,
-            address: spec.director.vip.address,
-            port: vs.port,
-            scheduler: vs.scheduler,
-            flags: [...vs.flags].sort(),
-            ...(vs.persistence ? { persistence: vs.persistence } : {}),
-        },
-        realServers: vs.realServers.map((e) => ({
-            address: byName.get(e.name)!,
-            port: e.port,
-            forwarding: vs.forwarding,
-            weight: e.weight,
-        })),
-    }));
-}
 
 async function main(): Promise<void> {
     const stack = process.argv[2];
@@ -49,25 +29,16 @@ async function main(): Promise<void> {
         }
     };
     const secretKey = config["lvs:sshPrivateKey"]?.value;
-    const { spec, sshKey } = parseClusterConfig(
-        {
-            ssh: get("ssh"),
-            director: get("director"),
-            virtualService: get("virtualService"),
-            realServers: get("realServers"),
-            drainTimeout: get("drainTimeout"),
-        },
-        {
-            secretKeySet: secretKey !== undefined,
-            projectDir: process.cwd(),
-            inspectKeyFile: (f) =>
-                fs.existsSync(f)
-                    ? privateKeyProblem(fs.readFileSync(f, "utf8"))
-                        ? { problem: "is not an SSH private key" }
-                        : "ok"
-                    : "missing",
-        },
-    );
+    const { spec, sshKey } = parseClusterConfig(Object.fromEntries(SETTING_KEYS.map((key) => [key, get(key)])), {
+        secretKeySet: secretKey !== undefined,
+        projectDir: process.cwd(),
+        inspectKeyFile: (f) =>
+            fs.existsSync(f)
+                ? privateKeyProblem(fs.readFileSync(f, "utf8"))
+                    ? { problem: "is not an SSH private key" }
+                    : "ok"
+                : "missing",
+    });
     const privateKey = sshKey.kind === "secret" ? secretKey! : fs.readFileSync(sshKey.path, "utf8");
     const pool = new SshPool(() => undefined);
     try {
@@ -83,7 +54,7 @@ async function main(): Promise<void> {
         process.stdout.write(
             renderStatus(
                 `${spec.director.name} (${ssh.host}:${ssh.port})`,
-                desiredTables(spec),
+                clusterTables(spec),
                 parseSavedRules(saved),
                 parseCounters(listing, stats),
                 names,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { addressesScripts, parseAddressesRead } from "../../src/hostScripts/addresses";
 import { FactScripts } from "../../src/hostScripts/common";
 import { fileScripts, parseFileRead } from "../../src/hostScripts/file";
+import { firewallMarksScripts, parseFirewallMarksRead } from "../../src/hostScripts/firewallMarks";
 import { packageScripts, parsePackageRead } from "../../src/hostScripts/package";
 import { parseServiceRead, serviceScripts } from "../../src/hostScripts/service";
 import { parseSysctlsRead, sysctlsScripts } from "../../src/hostScripts/sysctls";
@@ -14,7 +15,8 @@ import { defineFact, Fact, FactContext, Props } from "./fact";
 
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 const UNIT = /^[A-Za-z0-9@_.:-]+$/;
-const SYSCTL_KEY = /^[a-z0-9_]+(\.[a-z0-9_-]+)+$/;
+// Interface names may have capitals (a key names the interface); a key is also a file name in the state directory.
+const SYSCTL_KEY = /^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$/;
 const SYSCTL_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MODULE = /^[a-z0-9_]+$/;
 const PATH = /^\/[A-Za-z0-9_./-]+$/;
@@ -136,4 +138,26 @@ export const fileFact = scripted<z.infer<typeof fileSchema>>({
     hostName: (d) => d.hostName,
     scripts: (d) => fileScripts(d),
     live: (stdout) => ({ content: parseFileRead(stdout).content }),
+});
+
+const markSchema = z.object({
+    protocol: z.enum(["tcp", "udp", "sctp"]),
+    address: ipv4,
+    ports: z.array(z.number().int().min(1).max(65535)).min(1),
+});
+const firewallMarksSchema = z.object({
+    hostName: hostNameSchema,
+    marks: z.record(
+        z.string().regex(/^[1-9][0-9]{0,9}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a firewall mark` }),
+        markSchema,
+    ),
+    persisted: z.literal(true).default(true),
+});
+export const firewallMarksFact = scripted<z.infer<typeof firewallMarksSchema>>({
+    type: "lvs:host:FirewallMarks",
+    schema: firewallMarksSchema,
+    replaceOn: ["hostName"],
+    hostName: (d) => d.hostName,
+    scripts: (d) => firewallMarksScripts(d),
+    live: (stdout) => ({ ...parseFirewallMarksRead(stdout) }),
 });

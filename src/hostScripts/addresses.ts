@@ -6,7 +6,7 @@
 // and put back on delete.
 
 import { lines, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, requireInterfaces, REQUIRE_SYSTEMD } from "./common";
+import { CLEAN_STATE, FactScripts, preamble, requireInterfaces, REQUIRE_SYSTEMD, unitSafe } from "./common";
 
 export interface AddressesFact {
     /** The host's name (its unit and state directory). */
@@ -40,6 +40,11 @@ function interfacesOf(fact: AddressesFact): string[] {
     return [...new Set(all)];
 }
 
+/** Interfaces whose state (down) is recorded and put back: not lo, nor the tunnel device that goes with its module. */
+function linksToRestore(fact: AddressesFact): string[] {
+    return interfacesOf(fact).filter((d) => d !== "lo" && d !== "tunl0");
+}
+
 /** The `ip` commands that apply the fact; each is idempotent (`replace`). */
 function startCommands(fact: AddressesFact): string[] {
     const commands: string[] = [];
@@ -56,18 +61,14 @@ function stopCommands(fact: AddressesFact): string[] {
     return commands;
 }
 
-/** A value that goes into a unit file must stay on its line and be no systemd specifier. */
-function unitSafe(value: string): string {
-    if (/[\n\r%\\]/.test(value)) throw new Error(`not a value for a systemd unit: ${JSON.stringify(value)}`);
-    return value;
-}
-
 /** The oneshot unit: its start applies the fact (at boot too), its stop removes it. */
 export function addressesUnit(fact: AddressesFact): string {
     for (const value of [fact.description, ...Object.keys(fact.addresses), ...Object.values(fact.addresses).map((a) => a.interface)])
         unitSafe(value);
     if (fact.defaultRoute) [fact.defaultRoute.via, fact.defaultRoute.interface].forEach(unitSafe);
+    // The loopback interface is there before any unit; tunl0 appears when ipip is loaded (modules-load.d, early at boot).
     const devices = interfacesOf(fact)
+        .filter((d) => d !== "lo")
         .map((d) => `sys-subsystem-net-devices-${d}.device`)
         .join(" ");
     return lines(
@@ -102,6 +103,12 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             fact.defaultRoute
                 ? '[ -e "$state"/default-route.orig ] || ip -4 route show default | head -n 1 > "$state"/default-route.orig'
                 : "",
+            "# Interfaces found down are put down again on delete (lo and tunl0 aside: always up, or gone with ipip).",
+            '[ -e "$state"/links-down.orig ] || {',
+            sh`    for dev in ${words(linksToRestore(fact))}; do`,
+            '        ip -o link show dev "$dev" | grep -q "[<,]UP[,>]" || echo "$dev"',
+            '    done > "$state"/links-down.orig.new && mv "$state"/links-down.orig.new "$state"/links-down.orig',
+            "}",
             writeFile(`${path}.want`, text),
             "# A changed unit: the old one is stopped first, so that its stop removes what it added.",
             sh`if ! cmp -s ${path}.want ${path}; then`,
@@ -142,6 +149,10 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
                 '$(cat "$state"/default-route.orig)"',
             "fi",
             'rm -f "$state"/default-route.orig',
+            'if [ -e "$state"/links-down.orig ]; then',
+            '    for dev in $(cat "$state"/links-down.orig); do [ -e "/sys/class/net/$dev" ] && ip link set dev "$dev" down; done',
+            '    rm -f "$state"/links-down.orig',
+            "fi",
             CLEAN_STATE,
         ),
     };

@@ -42,6 +42,21 @@ export function preamble(host: string): string {
     ).trimEnd();
 }
 
+/** Where steps that must not run at once on one host take their turn. */
+export const HOST_LOCK_FILE = "/run/lock/pulumi-lvs.lock";
+
+/**
+ * Makes the rest of the script wait for any other pulumi-lvs step on this host
+ * holding the lock: one `pulumi up` runs a host's steps concurrently, and apt
+ * (one dpkg at a time) and the saved IPVS rules (one file for every service)
+ * take one writer. The lock goes with the script's exit; its file lives on
+ * /run's tmpfs, as lock files do.
+ */
+export const HOST_LOCK = lines(
+    `mkdir -p /run/lock && exec 9>${HOST_LOCK_FILE}`,
+    'flock -w 900 9 || fail "another pulumi-lvs step on this host has held ' + HOST_LOCK_FILE + ' for 15 minutes"',
+).trimEnd();
+
 /** Refuses hosts without systemd, for facts that are kept by systemd units. */
 export const REQUIRE_SYSTEMD =
     'command -v systemctl >/dev/null 2>&1 || fail "this host has no systemd: pulumi-lvs manages Debian or Ubuntu hosts with systemd"';
@@ -54,6 +69,12 @@ export function requireInterfaces(devices: string[], setting: string): string {
             sh`$(ls /sys/class/net | tr "\\n" " ")"`,
         "done",
     ).trimEnd();
+}
+
+/** A value that goes into a unit file must stay on its line and be no systemd specifier. */
+export function unitSafe(value: string): string {
+    if (/[\n\r%\\]/.test(value)) throw new Error(`not a value for a systemd unit: ${JSON.stringify(value)}`);
+    return value;
 }
 
 /** Removes the state directory once its last fact is gone. */

@@ -2,7 +2,7 @@
 // with apt when missing, and on delete purged together with whatever its
 // install added, only if this fact installed it.
 import { lines } from "../shell";
-import { CLEAN_STATE, ensurePackage, FactScripts, preamble, purgeIfInstalled, readInstalled, readLines } from "./common";
+import { CLEAN_STATE, ensurePackage, FactScripts, HOST_LOCK, preamble, purgeIfInstalled, readInstalled, readLines } from "./common";
 
 export interface PackageFact {
     /** The host's name (its state directory). */
@@ -27,10 +27,11 @@ export interface PackageLive {
 
 export function packageScripts(fact: PackageFact): FactScripts {
     return {
-        apply: lines(preamble(fact.hostName), ensurePackage(fact.package)),
+        apply: lines(preamble(fact.hostName), HOST_LOCK, ensurePackage(fact.package)),
         read: lines(preamble(fact.hostName), readInstalled(fact.package)),
         remove: lines(
             preamble(fact.hostName),
+            HOST_LOCK,
             purgeIfInstalled(fact.package, fact.keepWhileUsed ? IN_USE[fact.keepWhileUsed] : undefined),
             CLEAN_STATE,
         ),

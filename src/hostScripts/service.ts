@@ -3,7 +3,17 @@
 // running. Delete stops and disables it unless it was enabled before, and
 // purges the package if this fact installed it.
 import { lines, sh } from "../shell";
-import { CLEAN_STATE, ensurePackage, FactScripts, preamble, purgeIfInstalled, readInstalled, readLines, REQUIRE_SYSTEMD } from "./common";
+import {
+    CLEAN_STATE,
+    ensurePackage,
+    FactScripts,
+    HOST_LOCK,
+    preamble,
+    purgeIfInstalled,
+    readInstalled,
+    readLines,
+    REQUIRE_SYSTEMD,
+} from "./common";
 
 export interface ServiceFact {
     /** The host's name (its state directory). */
@@ -26,6 +36,7 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
         apply: lines(
             preamble(fact.hostName),
             REQUIRE_SYSTEMD,
+            HOST_LOCK,
             ensurePackage(fact.package),
             'mkdir -p "$state"',
             sh`[ -e "$state"/${unit}.enabled.orig ] || { systemctl is-enabled --quiet ${unit} && echo enabled || echo ` +
@@ -41,6 +52,7 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
         ),
         remove: lines(
             preamble(fact.hostName),
+            HOST_LOCK,
             sh`if [ "$(cat "$state"/${unit}.enabled.orig 2>/dev/null)" != enabled ]; then systemctl disable --now ` +
                 sh`--quiet ${unit} 2>/dev/null || true; fi`,
             sh`rm -f "$state"/${unit}.enabled.orig`,

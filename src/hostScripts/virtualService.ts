@@ -3,26 +3,46 @@
 // (ipvs/plan.ts) and runs only that, in place, never flushing the table; a
 // real server on its way out is quiesced and drained first. Only the service
 // this fact owns is read or changed: other services on the director are left
-// alone. After each change the rules are saved to /etc/ipvsadm.rules, which
+// alone. After each change the rules are saved to /etc/ipvsadm.rules (one
+// writer at a time: a director's services change concurrently), which
 // Debian's ipvsadm service restores at boot once AUTO="true". When the last
 // service pulumi-lvs keeps on a director goes, the rules file, AUTO and the
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
 import { lines, sh, words } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble } from "./common";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble } from "./common";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
 export const RULES_FILE = "/etc/ipvsadm.rules";
 export const IPVSADM_DEFAULTS = "/etc/default/ipvsadm";
 
+/**
+ * What restores the saved rules at start, the one thing that differs on a
+ * container director: on a host, Debian's ipvsadm service (enabled through
+ * systemd); in a container, which has no init system, its start command runs
+ * that service's init script itself (ContainerCluster), so it counts as enabled.
+ */
+const BOOT_SERVICE = lines(
+    "if [ -d /run/systemd/system ]; then",
+    "    boot_service_enabled() { systemctl is-enabled --quiet ipvsadm 2>/dev/null; }",
+    "    boot_service_enable() { systemctl enable --quiet ipvsadm 2>/dev/null; }",
+    "    boot_service_disable() { systemctl disable --quiet ipvsadm 2>/dev/null || true; }",
+    "else",
+    "    boot_service_enabled() { true; }",
+    "    boot_service_enable() { true; }",
+    "    boot_service_disable() { true; }",
+    "fi",
+).trimEnd();
+
 /** The live table, the saved rules and the boot-time restore, one prefixed line each. */
 export function readTableScript(director: string): string {
     return lines(
         preamble(director),
+        BOOT_SERVICE,
         "ipvsadm-save -n | sed 's/^/live /'",
         sh`[ -f ${RULES_FILE} ] && sed 's/^/saved /' ${RULES_FILE} || true`,
         sh`echo "auto $(sed -n 's/^AUTO=//p' ${IPVSADM_DEFAULTS} 2>/dev/null | tr -d '"' | tail -n 1)"`,
-        'systemctl is-enabled --quiet ipvsadm 2>/dev/null && echo "boot-service enabled" || echo "boot-service disabled"',
+        'boot_service_enabled && echo "boot-service enabled" || echo "boot-service disabled"',
     );
 }
 
@@ -65,9 +85,8 @@ function restoreAtBoot(): string {
         sh`    if grep -q '^AUTO="true"$' ${IPVSADM_DEFAULTS}; then :; elif grep -q '^AUTO=' ${IPVSADM_DEFAULTS}; then ` +
             sh`sed -i 's/^AUTO=.*/AUTO="true"/' ${IPVSADM_DEFAULTS}; else echo 'AUTO="true"' >> ${IPVSADM_DEFAULTS}; fi`,
         "fi",
-        '[ -e "$state"/ipvsadm-service.orig ] || { systemctl is-enabled --quiet ipvsadm 2>/dev/null && echo enabled || ' +
-            'echo disabled; } > "$state"/ipvsadm-service.orig',
-        "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable --quiet ipvsadm 2>/dev/null",
+        '[ -e "$state"/ipvsadm-service.orig ] || { boot_service_enabled && echo enabled || echo disabled; } > "$state"/ipvsadm-service.orig',
+        "boot_service_enabled || boot_service_enable",
     ).trimEnd();
 }
 
@@ -78,8 +97,7 @@ function undoRestoreAtBoot(): string {
         '    rmdir "$state"/services 2>/dev/null || true',
         sh`    if [ -e "$state"/ipvsadm-auto.orig ]; then sed -i "s/^AUTO=.*/AUTO=$(cat "$state"/ipvsadm-auto.orig)/" ` +
             sh`${IPVSADM_DEFAULTS}; fi`,
-        '    if [ "$(cat "$state"/ipvsadm-service.orig 2>/dev/null)" = disabled ]; then systemctl disable --quiet ' +
-            "ipvsadm 2>/dev/null || true; fi",
+        '    if [ "$(cat "$state"/ipvsadm-service.orig 2>/dev/null)" = disabled ]; then boot_service_disable; fi',
         sh`    if [ -e "$state"/ipvsadm.rules.orig ]; then mv "$state"/ipvsadm.rules.orig ${RULES_FILE}; fi`,
         sh`    if [ -e "$state"/ipvsadm-rules.created ]; then rm -f ${RULES_FILE}; fi`,
         '    rm -f "$state"/ipvsadm-auto.orig "$state"/ipvsadm-service.orig "$state"/ipvsadm-rules.created',
@@ -91,6 +109,8 @@ function undoRestoreAtBoot(): string {
 export function applyTableScript(director: string, service: string[], commands: string[]): string {
     return lines(
         preamble(director),
+        BOOT_SERVICE,
+        HOST_LOCK,
         'mkdir -p "$state"/services',
         `touch ${serviceMarker(service)}`,
         ...commands,
@@ -109,6 +129,8 @@ export function listServiceScript(director: string, service: string[]): string {
 export function removeServiceScript(director: string, service: string[]): string {
     return lines(
         preamble(director),
+        BOOT_SERVICE,
+        HOST_LOCK,
         sh`if ipvsadm -L -n ${words(service)} >/dev/null 2>&1; then ipvsadm -D ${words(service)}; fi`,
         'mkdir -p "$state"',
         `rm -f ${serviceMarker(service)}`,

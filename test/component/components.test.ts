@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LvsClusterArgs } from "../../components";
-import { tutorialSpec } from "../support/specs";
+import { parseClusterConfig } from "../../src/config";
+import type { ClusterSpec } from "../../src/spec";
+import { drConfig, keyFileEnv, tutorialSpec } from "../support/specs";
 
 interface Declared {
     type: string;
@@ -103,6 +105,22 @@ describe("LvsCluster", () => {
             "lvs:host:Service lvs-rs2-httpd",
             "lvs:host:Sysctls lvs-director-sysctls",
             "lvs:ipvs:VirtualService lvs-director-tcp-80",
+        ]);
+    });
+
+    it("maps a VS/NAT service's port onto httpd's 80 by default; VS/DR keeps the service's port", async () => {
+        await tutorialCluster("nat", (a) => (a.virtualServices = [{ port: 443 }]));
+        expect(Object.keys(custom("nat-director-").get("nat-director-tcp-443")!.inputs.realServers)).toEqual([
+            "192.168.2.100:80",
+            "192.168.2.101:80",
+        ]);
+        await tutorialCluster("dr", (a) => {
+            a.virtualServices = [{ name: "dns", protocol: "udp", port: 53, forwarding: "dr" }];
+            a.realServers = a.realServers.map((rs) => ({ ...rs, gateway: "192.168.2.254" }));
+        });
+        expect(Object.keys(custom("dr-director-").get("dr-director-dns")!.inputs.realServers)).toEqual([
+            "192.168.2.100:53",
+            "192.168.2.101:53",
         ]);
     });
 
@@ -244,6 +262,123 @@ describe("LvsCluster", () => {
         expect(failures.length).toBeGreaterThan(0);
         for (const f of failures) expect(String(f)).toContain("Invalid LvsCluster late arguments (1 problem); nothing was changed");
         expect(custom("late")).toEqual(new Map());
+    });
+});
+
+describe("LvsCluster with VS/DR, VS/TUN and firewall-mark services", () => {
+    async function drCluster(name: string, change: (spec: ClusterSpec) => void = () => undefined) {
+        const { LvsCluster } = await import("../../components");
+        const spec = parseClusterConfig(drConfig(), keyFileEnv).spec;
+        change(spec);
+        const cluster = new LvsCluster(name, { ...spec, privateKey: "K" });
+        await value(cluster.ipvsRules);
+        await settled();
+        return cluster;
+    }
+
+    it("gives VS/DR real servers the VIP on lo, ARP kept off it, and the router as default route", async () => {
+        await drCluster("dr");
+        const all = custom("dr-");
+        expect(all.get("dr-rs1-sysctls")!.inputs).toMatchObject({
+            values: {
+                "net.ipv4.conf.all.arp_ignore": "1",
+                "net.ipv4.conf.all.arp_announce": "2",
+                "net.ipv4.conf.eth1.arp_ignore": "1",
+                "net.ipv4.conf.eth1.arp_announce": "2",
+            },
+            modules: [],
+        });
+        expect(all.get("dr-rs2-addresses")!.inputs).toMatchObject({
+            addresses: { "192.168.2.101/24": { interface: "eth1" }, "192.168.145.100/32": { interface: "lo" } },
+            defaultRoute: { via: "192.168.2.254", interface: "eth1" },
+        });
+    });
+
+    it("does not make a VS/DR director forward, and marks packets for a firewall-mark service", async () => {
+        await drCluster("drd");
+        const all = custom("drd-director");
+        expect(Object.keys(all.get("drd-director-sysctls")!.inputs.values)).not.toContain("net.ipv4.ip_forward");
+        expect(all.get("drd-director-nftables")!.inputs.package).toBe("nftables");
+        expect(all.get("drd-director-firewall-marks")!.inputs.marks).toEqual({
+            "1": { protocol: "tcp", address: "192.168.145.100", ports: [8080, 8081] },
+        });
+        expect(all.get("drd-director-fwmark-1")!.inputs).toMatchObject({
+            fwmark: 1,
+            realServers: { "192.168.2.100:0": { forwarding: "dr", weight: 1 }, "192.168.2.101:0": { forwarding: "dr", weight: 1 } },
+        });
+        expect(all.get("drd-director-fwmark-1")!.inputs.port).toBeUndefined();
+        expect([...all.keys()].filter((n) => all.get(n)!.type === "lvs:ipvs:VirtualService").sort()).toEqual([
+            "drd-director-fwmark-1",
+            "drd-director-tcp-80",
+            "drd-director-tcp-81",
+            "drd-director-tcp-82",
+            "drd-director-udp-53",
+        ]);
+    });
+
+    it("renders every service's rules as ipvsadm-save does", async () => {
+        const cluster = await drCluster("rules");
+        expect(await value(cluster.ipvsRules)).toEqual([
+            "-A -t 192.168.145.100:80 -s wrr",
+            "-a -t 192.168.145.100:80 -r 192.168.2.100:80 -g -w 3",
+            "-a -t 192.168.145.100:80 -r 192.168.2.101:80 -g -w 1",
+            "-A -u 192.168.145.100:53 -s rr",
+            "-a -u 192.168.145.100:53 -r 192.168.2.100:53 -g -w 1",
+            "-a -u 192.168.145.100:53 -r 192.168.2.101:53 -g -w 1",
+            "-A -f 1 -s rr",
+            "-a -f 1 -r 192.168.2.100:0 -g -w 1",
+            "-a -f 1 -r 192.168.2.101:0 -g -w 1",
+            "-A -t 192.168.145.100:81 -s rr -p 30 -M 255.255.255.0",
+            "-a -t 192.168.145.100:81 -r 192.168.2.100:81 -g -w 1",
+            "-a -t 192.168.145.100:81 -r 192.168.2.101:81 -g -w 1",
+            "-A -t 192.168.145.100:82 -s sh",
+            "-a -t 192.168.145.100:82 -r 192.168.2.100:82 -g -w 1",
+            "-a -t 192.168.145.100:82 -r 192.168.2.101:82 -g -w 1",
+        ]);
+    });
+
+    it("gives VS/TUN real servers ipip, the VIP on tunl0 and reverse-path filtering off; the director needs no DIP", async () => {
+        await drCluster("tun", (spec) => {
+            delete spec.director.dip;
+            for (const vs of spec.virtualServices) vs.forwarding = "tun";
+        });
+        const all = custom("tun-");
+        expect(all.get("tun-rs1-sysctls")!.inputs).toMatchObject({
+            values: { "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.tunl0.rp_filter": "0", "net.ipv4.conf.all.arp_ignore": "1" },
+            modules: ["ipip"],
+        });
+        expect(all.get("tun-rs1-addresses")!.inputs.addresses).toEqual({
+            "192.168.2.100/24": { interface: "eth1" },
+            "192.168.145.100/32": { interface: "tunl0" },
+        });
+        expect(all.get("tun-director-addresses")!.inputs.addresses).toEqual({ "192.168.145.100/24": { interface: "eth1" } });
+        expect(all.get("tun-director-tcp-80")!.inputs.realServers["192.168.2.100:80"]).toEqual({ forwarding: "tun", weight: 3 });
+    });
+
+    it("gives VS/NAT real servers no VIP and no ARP settings, and leaves a DR real server's route alone without a gateway", async () => {
+        await drCluster("mixed", (spec) => {
+            delete spec.realServers[0]!.gateway;
+            spec.virtualServices = [
+                { ...spec.virtualServices[0]!, realServers: [{ name: "rs1", weight: 1, port: 80 }] },
+                {
+                    protocol: "tcp",
+                    port: 8000,
+                    scheduler: "rr",
+                    flags: [],
+                    forwarding: "nat",
+                    realServers: [{ name: "rs2", weight: 1, port: 80 }],
+                },
+            ];
+            delete spec.realServers[1]!.gateway;
+        });
+        const all = custom("mixed-");
+        expect(all.get("mixed-rs1-addresses")!.inputs.defaultRoute).toBeUndefined();
+        expect(all.has("mixed-rs2-sysctls")).toBe(false);
+        expect(all.get("mixed-rs2-addresses")!.inputs).toMatchObject({
+            addresses: { "192.168.2.101/24": { interface: "eth1" } },
+            defaultRoute: { via: "192.168.2.1", interface: "eth1" },
+        });
+        expect(all.get("mixed-director-sysctls")!.inputs.values["net.ipv4.ip_forward"]).toBe("1");
     });
 });
 

@@ -8,72 +8,29 @@
 // under a keep-alive load without a failed request. Destroy leaves each host
 // exactly as it was, down to file contents, sysctls and installed packages.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SshTransport } from "../../provider/host";
 import { SshPool } from "../../provider/ssh";
 import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids, rebootAndWait } from "../support/lab";
+import { curl, FINGERPRINT, fromClient, log, noOpUp, previewSteps, Step, upStack, VIP } from "../support/e2e";
 import { failures, Load } from "../support/load";
 import { Project, projectCopy, repo, toolchainEnv } from "../support/pulumi";
 
-const VIP = "192.168.145.100";
 const PAGES = { rs1: "<h1>rs1 (192.168.2.100)</h1>", rs2: "<h1>rs2 (192.168.2.101)</h1>" };
 const REQUESTS = 20;
 const HOSTS = ["director", "rs1", "rs2"] as const;
 const FOREIGN = ["-A -t 192.168.145.100:8080 -s lc", "-a -t 192.168.145.100:8080 -r 192.168.2.100:8080 -m -w 1"];
 
-/**
- * Everything pulumi-lvs may touch on a host, to compare before and after:
- * addresses and routes, every file it writes or changes by content hash
- * (systemd units and their .wants links, sysctl and module-load files,
- * Debian's ipvsadm defaults and rules, the document root, its own state),
- * the ipvsadm and lighttpd units' state, every sysctl it sets, the IPVS
- * table and the installed packages. A command that fails fails the test.
- */
-const FINGERPRINT = [
-    "set -eu",
-    "echo '# addresses and routes'",
-    "ip -4 -o address show | awk '{ print $2, $4 }' | sort",
-    "ip -4 route show | sort",
-    "echo '# files'",
-    "for d in /etc/systemd/system /etc/sysctl.d /etc/modules-load.d /etc/default/ipvsadm /etc/ipvsadm.rules /var/www " +
-        "/var/lib/pulumi-lvs; do",
-    '    if [ ! -e $d ]; then echo "$d absent"; continue; fi',
-    "    find $d \\( -type f -o -type l -o -type d \\) -printf '%p %y %l\\n' | sort",
-    "    find $d -type f -exec sha256sum {} + | sort -k2",
-    "done",
-    "echo '# units'",
-    'for u in ipvsadm lighttpd; do printf \'%s %s %s\\n\' $u "$(systemctl is-enabled $u 2>&1 || true)" "$(systemctl ' +
-        'is-active $u 2>&1 || true)"; done',
-    "echo '# sysctls'",
-    "for k in net.ipv4.ip_forward net.ipv4.vs.expire_nodest_conn net.ipv4.vs.conn_reuse_mode net.ipv4.vs.expire_quiescent_template; do",
-    "    printf '%s %s\\n' $k \"$(sysctl -n $k 2>/dev/null || echo absent)\"",
-    "done",
-    "echo '# ipvs'",
-    // Only when loaded: listing the table would load ip_vs, and with it settings that were absent.
-    "if [ -d /sys/module/ip_vs ]; then ipvsadm-save -n; else echo 'ip_vs not loaded'; fi",
-    "echo '# packages'",
-    "dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\\n' | sort",
-].join("\n");
-
 let project: Project;
 let stack: Stack;
 const before: Record<string, string> = {};
 
-function log(line: string): void {
-    process.stdout.write(`    | ${line}`);
-}
-
 /** `count` requests from the client VM through the VIP, one line (the page) each. */
 function requestsFromClient(count: number): string[] {
-    const out = onVm(
-        "client",
-        `for i in $(seq ${count}); do curl -s --max-time 5 http://${VIP}/ || echo FAILED; done`,
-        count * 6_000 + 30_000,
-    );
-    return out.trimEnd().split("\n");
+    return fromClient(curl(`http://${VIP}/`), count);
 }
 
 /** Conns per real server from `ipvsadm -Ln --stats` (refreshed by the kernel about every 2 s). */
@@ -101,41 +58,12 @@ async function resourceId(name: string): Promise<string> {
     return state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`::${name}`)).id;
 }
 
-interface Step {
-    op: string;
-    name: string;
-    diff: Record<string, string>;
-    live: Record<string, unknown>;
-}
-
-/** The engine's planned steps (not the refresh), with their detailed diff (path → kind) and the live state they start from. */
-function stepsOf(events: EngineEvent[]): Step[] {
-    return events
-        .map((e) => e.resourcePreEvent?.metadata)
-        .filter(
-            (m): m is StepEventMetadata =>
-                m !== undefined && m.op !== "refresh" && m.op !== "same" && !m.urn.includes("pulumi:pulumi:Stack"),
-        )
-        .map((m) => ({
-            op: m.op,
-            name: m.urn.split("::").pop()!,
-            diff: Object.fromEntries(Object.entries(m.detailedDiff ?? {}).map(([k, v]) => [k, v.diffKind])),
-            live: (m.old?.outputs ?? {}) as Record<string, unknown>,
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 async function preview(): Promise<Step[]> {
-    const events: EngineEvent[] = [];
-    await stack.preview({ onEvent: (e) => events.push(e), diff: true });
-    return stepsOf(events);
+    return previewSteps(stack);
 }
 
 async function up(): Promise<{ steps: Step[]; changes: Record<string, number> }> {
-    const events: EngineEvent[] = [];
-    const result = await stack.up({ onOutput: log, onEvent: (e) => events.push(e) });
-    expect(result.summary.result).toBe("succeeded");
-    return { steps: stepsOf(events), changes: result.summary.resourceChanges ?? {} };
+    return upStack(stack);
 }
 
 /** A structured setting as the leaf paths `pulumi config set --path` takes (it keeps numbers numbers). */
@@ -148,8 +76,7 @@ function leafSettings(key: string, value: unknown): Record<string, { value: stri
 }
 
 async function noOp(): Promise<void> {
-    const { changes } = await up();
-    expect(Object.keys(changes)).toEqual(["same"]);
+    await noOpUp(stack);
 }
 
 beforeAll(async () => {

@@ -81,6 +81,60 @@ describe("pulumi preview (offline, real engine)", () => {
         expect(result.stdout + result.stderr).not.toMatch(/from \$PATH/);
     });
 
+    it("plans the dr and tun stacks: each real server's side of its forwarding method", async () => {
+        const key = path.join(project.stateDir, "id_ed25519_methods");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        for (const [name, vipOn, modules] of [
+            ["dr", "lo", []],
+            ["tun", "tunl0", ["ipip"]],
+        ] as const) {
+            const stack = await project.stack(name);
+            await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+            const { planned, onEvent } = planner();
+            await stack.preview({ onEvent });
+            const rs1 = (suffix: string) => planned.find((p) => p.name === `lvs-rs1-${suffix}`)!.inputs;
+            expect(rs1("sysctls"), name).toMatchObject({
+                values: { "net.ipv4.conf.all.arp_ignore": "1", "net.ipv4.conf.all.arp_announce": "2" },
+                modules,
+            });
+            expect(rs1("addresses"), name).toMatchObject({
+                addresses: { "192.168.145.100/32": { interface: vipOn } },
+                defaultRoute: { via: "192.168.2.254", interface: "eth1" },
+            });
+            const forwarding = Object.values(planned.find((p) => p.type === "lvs:ipvs:VirtualService")!.inputs.realServers as object);
+            expect(
+                forwarding.map((e: { forwarding: string }) => e.forwarding),
+                name,
+            ).toEqual([name, name]);
+            // Neither method needs the director to forward.
+            expect(planned.find((p) => p.name === "lvs-director-sysctls")!.inputs.values, name).not.toHaveProperty(["net.ipv4.ip_forward"]);
+        }
+    });
+
+    it("names a misspelt setting of the stack instead of ignoring it", async () => {
+        const stack = await project.stack("dev");
+        await stack.setConfig("lvs:virtualservices", { value: "[]" });
+        const failure = await stack.preview().then(
+            () => undefined,
+            (err: Error) => err.message,
+        );
+        await stack.removeConfig("lvs:virtualservices");
+        expect(failure).toContain("lvs:virtualservices: unknown setting: use one of lvs:ssh, lvs:director, lvs:virtualService");
+    });
+
+    it("stops the containers stack before any change on a bad setting, naming it and the fix", async () => {
+        const stack = await project.stack("containers");
+        await stack.setConfig("lvs:virtualService.forwarding", { value: "dr" }, true);
+        await stack.setConfig("lvs:director.vipInterface", { value: "eth1" }, true);
+        const failure = await stack.preview().then(
+            () => undefined,
+            (err: Error) => err.message,
+        );
+        expect(failure).toContain("Invalid stack configuration (2 problems); nothing was changed:");
+        expect(failure).toContain("lvs:director.vipInterface: not used with lvs:containers");
+        expect(failure).toContain("lvs:virtualService.forwarding: containers take VS/NAT only");
+    });
+
     it("stops the prod stack before any change when no SSH key is set, naming the setting and the fix", async () => {
         const stack = await project.stack("prod");
         const failure = await stack.preview().then(

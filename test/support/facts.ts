@@ -4,6 +4,7 @@ import { FactContext } from "../../provider/facts/fact";
 import { VirtualServiceState } from "../../provider/facts/virtualService";
 import { AddressesFact } from "../../src/hostScripts/addresses";
 import { FileFact } from "../../src/hostScripts/file";
+import { FirewallMarksFact } from "../../src/hostScripts/firewallMarks";
 import { PackageFact } from "../../src/hostScripts/package";
 import { ServiceFact } from "../../src/hostScripts/service";
 import { SysctlsFact } from "../../src/hostScripts/sysctls";
@@ -58,3 +59,42 @@ export function factContext(host: FakeHost): FactContext & { statuses: string[];
     const warnings: string[] = [];
     return { transport: host.transport(), status: (m) => statuses.push(m), warn: (m) => warnings.push(m), statuses, warnings };
 }
+
+/** The director's firewall marks for a firewall-mark service on 8080 and 8081. */
+export const directorMarks: FirewallMarksFact = {
+    hostName: "director",
+    marks: { "1": { protocol: "tcp", address: "192.168.145.100", ports: [8080, 8081] } },
+};
+
+/** What VS/DR needs of rs1: ARP kept off the VIP, which sits on lo. */
+export const rs1DrSysctls: SysctlsFact = {
+    hostName: "rs1",
+    values: {
+        "net.ipv4.conf.all.arp_ignore": "1",
+        "net.ipv4.conf.all.arp_announce": "2",
+        "net.ipv4.conf.eth1.arp_ignore": "1",
+        "net.ipv4.conf.eth1.arp_announce": "2",
+    },
+    modules: [],
+};
+
+export const rs1DrAddresses: AddressesFact = {
+    hostName: "rs1",
+    description: "real server rs1: 192.168.2.100/24 on eth1, VIP 192.168.145.100 on lo, default route via 192.168.2.254",
+    addresses: { "192.168.2.100/24": { interface: "eth1" }, "192.168.145.100/32": { interface: "lo" } },
+    defaultRoute: { via: "192.168.2.254", interface: "eth1" },
+    interfaceSetting: "lvs:realServers[].interface",
+};
+
+/** What VS/TUN needs of rs1: the ipip module, reverse-path filtering off for tunl0, and the VIP on tunl0. */
+export const rs1TunSysctls: SysctlsFact = {
+    hostName: "rs1",
+    values: { ...rs1DrSysctls.values, "net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.tunl0.rp_filter": "0" },
+    modules: ["ipip"],
+};
+
+export const rs1TunAddresses: AddressesFact = {
+    ...rs1DrAddresses,
+    description: "real server rs1: 192.168.2.100/24 on eth1, VIP 192.168.145.100 on tunl0, default route via 192.168.2.254",
+    addresses: { "192.168.2.100/24": { interface: "eth1" }, "192.168.145.100/32": { interface: "tunl0" } },
+};

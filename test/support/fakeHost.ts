@@ -1,10 +1,10 @@
 // A throwaway host for running host scripts for real: a private mount
 // namespace in which /etc, /var and /sys/class/net are temporary directories,
 // and the tools the scripts call (ipvsadm, sysctl, systemctl, ip, dpkg-query,
-// apt-get, modprobe) are the fake in fakeHost/fake-host.cjs, which keeps the
+// apt-get, modprobe, nft) are the fake in fakeHost/fake-host.cjs, which keeps the
 // host's state in a JSON file and logs every call. Nothing touches the real
 // host. Needs `unshare` (util-linux) and root or user namespaces.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
     cpSync,
     existsSync,
@@ -22,10 +22,12 @@ import * as path from "node:path";
 import { Transport } from "../../provider/host";
 
 const FAKE = path.join(__dirname, "fakeHost", "fake-host.cjs");
-const TOOLS = ["ipvsadm", "ipvsadm-save", "sysctl", "systemctl", "ip", "dpkg-query", "apt-get", "modprobe"];
+const TOOLS = ["ipvsadm", "ipvsadm-save", "sysctl", "systemctl", "ip", "dpkg-query", "apt-get", "modprobe", "nft"];
 
 /** The fake host's state, as the fake tools keep it. */
 export interface FakeHostState {
+    /** false: a container, without an init system (no /run/systemd/system). Default: a systemd host. */
+    systemd?: boolean;
     ipvs: { services: FakeService[] };
     sysctl: Record<string, string>;
     modules: string[];
@@ -44,6 +46,8 @@ export interface FakeHostState {
     packageUnits?: Record<string, string>;
     listsFetched?: boolean;
     aptUnreachable?: boolean;
+    /** nftables tables of the ip family, with their mark rules. */
+    nft?: Record<string, { address: string; protocol: string; ports: number[]; mark: number }[]>;
 }
 
 export interface FakeService {
@@ -63,10 +67,22 @@ export function debianHost(): FakeHostState {
     return {
         ipvs: { services: [] },
         // IPVS's settings appear once its module is loaded.
-        sysctl: { "net.ipv4.ip_forward": "0" },
+        sysctl: {
+            "net.ipv4.ip_forward": "0",
+            // Debian's defaults (systemd's 50-default.conf sets rp_filter to 2, loose).
+            ...Object.fromEntries(
+                ["all", "default", "lo", "eth0", "eth1", "eth2"].flatMap((dev) => [
+                    [`net.ipv4.conf.${dev}.arp_ignore`, "0"],
+                    [`net.ipv4.conf.${dev}.arp_announce`, "0"],
+                    [`net.ipv4.conf.${dev}.rp_filter`, "2"],
+                ]),
+            ),
+        },
         modules: [],
         units: { ipvsadm: { enabled: true, active: false }, lighttpd: { enabled: false, active: false } },
         links: ["lo", "eth0", "eth1", "eth2"],
+        // The lab's VMs bring up only the management NIC; pulumi-lvs brings up the others it uses.
+        up: ["lo", "eth0"],
         addresses: { eth0: ["10.77.0.11/24"] },
         defaultRoute: "default via 10.77.0.1 dev eth0",
         packages: ["base-files", "ipvsadm", "lighttpd", "libnl-3-200"],
@@ -86,6 +102,7 @@ export class FakeHost {
     readonly dir: string;
     readonly root: string;
     private readonly bin: string;
+    private readonly systemd: boolean;
     /** Files copied from the real /etc for the tools' sake: not the host's state. */
     private readonly systemFiles = new Set<string>();
 
@@ -96,6 +113,7 @@ export class FakeHost {
         this.dir = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-fakehost-"));
         this.root = path.join(this.dir, "root");
         this.bin = path.join(this.dir, "bin");
+        this.systemd = initial.systemd !== false;
         for (const d of [
             "etc/systemd/system",
             "etc/sysctl.d",
@@ -104,6 +122,7 @@ export class FakeHost {
             "var/lib",
             "sys-class-net",
             "sys-module",
+            "run-lock",
         ])
             mkdirSync(path.join(this.root, d), { recursive: true });
         mkdirSync(this.bin);
@@ -132,10 +151,10 @@ export class FakeHost {
     /**
      * The host's state as an undo must restore it: files and the fake's state,
      * without what no undo takes back on a real host either (fetched package
-     * lists, loaded kernel modules, links set up).
+     * lists, loaded kernel modules).
      */
     snapshot(): { state: FakeHostState; files: Record<string, string> } {
-        const { listsFetched: _l, modules: _m, up: _u, ...state } = this.state();
+        const { listsFetched: _l, modules: _m, ...state } = this.state();
         return { state: state as FakeHostState, files: this.files() };
     }
 
@@ -203,27 +222,55 @@ export class FakeHost {
 
     /** Runs a script as the provider would (as root, by sh), inside the throwaway root. */
     run(script: string, stdin = ""): ScriptRun {
+        const [command, args, options] = this.invocation(script);
+        const result = spawnSync(command, args, { ...options, input: stdin, encoding: "utf8", timeout: 60_000 });
+        return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    /** The same without blocking: scripts of one host run concurrently, as the provider runs them. */
+    runConcurrently(script: string, stdin = ""): Promise<ScriptRun> {
+        const [command, args, options] = this.invocation(script);
+        return new Promise((resolve, reject) => {
+            const child = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
+            let stdout = "";
+            let stderr = "";
+            const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+            child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+            child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+            child.on("error", reject);
+            child.on("close", (code) => {
+                clearTimeout(timer);
+                resolve({ code, stdout, stderr });
+            });
+            child.stdin.end(stdin);
+        });
+    }
+
+    private invocation(script: string): [string, string[], { env: NodeJS.ProcessEnv }] {
         const setup = [
             'mount --bind "$1/etc" /etc',
             'mount --bind "$1/var" /var',
             'mount --bind "$1/sys-class-net" /sys/class/net',
             'mount --bind "$1/sys-module" /sys/module',
+            // A /run of its own: with /run/systemd/system on a systemd host (how scripts tell), and the host's lock dir.
+            "mount -t tmpfs tmpfs /run",
+            `mkdir -p /run/lock${this.systemd ? " /run/systemd/system" : ""}`,
+            'mount --bind "$1/run-lock" /run/lock',
             'export PATH="$2:$PATH"',
             "shift 2",
             'exec sh -c "$1"',
         ].join(" && ");
-        const result = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", setup, "sh", this.root, this.bin, script], {
-            input: stdin,
-            encoding: "utf8",
-            env: { ...process.env, FAKE_HOST_STATE: this.stateFile, FAKE_HOST_LOG: this.logFile },
-            timeout: 60_000,
-        });
-        return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+        return [
+            "unshare",
+            ["--mount", "--propagation", "private", "sh", "-c", setup, "sh", this.root, this.bin, script],
+            // (The fake tools are node programs; the CA bundle NODE_EXTRA_CA_CERTS names is not in the throwaway /etc.)
+            { env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined, FAKE_HOST_STATE: this.stateFile, FAKE_HOST_LOG: this.logFile } },
+        ];
     }
 
     /** The provider's view of this host. */
     transport(label = "fake (root@fake:22)"): Transport {
-        return { label, run: async (script, stdin) => this.run(script, stdin) };
+        return { label, run: (script, stdin) => this.runConcurrently(script, stdin) };
     }
 
     cleanup(): void {

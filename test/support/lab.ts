@@ -1,28 +1,32 @@
-// Driving a lab instance of the tests' own (lab/lab with its own namespace,
-// state directory and SSH ports, as stacks/Pulumi.ci.yaml expects).
+// Driving the lab instances of the tests' own (lab/lab with its own namespace,
+// state directory and SSH ports, as stacks/Pulumi.ci*.yaml expect): the VM lab,
+// and the container lab (one Docker-host VM).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repo } from "./pulumi";
 
-/** lab/ci-lab.env as an environment, its lab directory made absolute. */
-function ciLabEnv(): { PULUMI_LVS_LAB_NETNS: string; PULUMI_LVS_LAB_DIR: string; PULUMI_LVS_LAB_SSH_PORT_BASE: string } {
+type LabEnv = { PULUMI_LVS_LAB_NETNS: string; PULUMI_LVS_LAB_DIR: string; PULUMI_LVS_LAB_SSH_PORT_BASE: string } & Record<string, string>;
+
+/** A lab instance's env file (lab/ci-lab.env, lab/ci-docker-lab.env) as an environment, its lab directory made absolute. */
+function labEnv(file: string): LabEnv {
     const env: Record<string, string> = {};
-    for (const line of readFileSync(path.join(repo, "lab/ci-lab.env"), "utf8").split("\n")) {
+    for (const line of readFileSync(path.join(repo, file), "utf8").split("\n")) {
         const m = /^(PULUMI_LVS_LAB_\w+)=(\S+)/.exec(line);
         if (m) env[m[1]!] = m[2]!;
     }
     const { PULUMI_LVS_LAB_NETNS, PULUMI_LVS_LAB_DIR, PULUMI_LVS_LAB_SSH_PORT_BASE } = env;
-    if (!PULUMI_LVS_LAB_NETNS || !PULUMI_LVS_LAB_DIR || !PULUMI_LVS_LAB_SSH_PORT_BASE) throw new Error("lab/ci-lab.env lacks a setting");
-    return { PULUMI_LVS_LAB_NETNS, PULUMI_LVS_LAB_DIR: path.resolve(repo, PULUMI_LVS_LAB_DIR), PULUMI_LVS_LAB_SSH_PORT_BASE };
+    if (!PULUMI_LVS_LAB_NETNS || !PULUMI_LVS_LAB_DIR || !PULUMI_LVS_LAB_SSH_PORT_BASE) throw new Error(`${file} lacks a setting`);
+    return { ...env, PULUMI_LVS_LAB_NETNS, PULUMI_LVS_LAB_DIR: path.resolve(repo, PULUMI_LVS_LAB_DIR), PULUMI_LVS_LAB_SSH_PORT_BASE };
 }
 
-export const CI_LAB_ENV = ciLabEnv();
+export const CI_LAB_ENV = labEnv("lab/ci-lab.env");
+/** The container lab of the tests: one VM, the Docker host. */
+export const CI_DOCKER_LAB_ENV = labEnv("lab/ci-docker-lab.env");
 
-/** Runs `lab/lab ARGS...` for the CI lab; returns stdout, throws with stderr on failure. */
-export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
+function runLab(env: LabEnv, args: string[], timeoutMs: number, echo: boolean): string {
     const result = spawnSync("bash", [path.join(repo, "lab/lab"), ...args], {
-        env: { ...process.env, ...CI_LAB_ENV },
+        env: { ...process.env, ...env },
         encoding: "utf8",
         timeout: timeoutMs,
         stdio: ["ignore", "pipe", echo ? "inherit" : "pipe"],
@@ -33,6 +37,16 @@ export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
         );
     }
     return result.stdout;
+}
+
+/** Runs `lab/lab ARGS...` for the CI lab; returns stdout, throws with stderr on failure. */
+export function lab(args: string[], timeoutMs = 120_000, echo = false): string {
+    return runLab(CI_LAB_ENV, args, timeoutMs, echo);
+}
+
+/** The same for the CI container lab. */
+export function dockerLab(args: string[], timeoutMs = 120_000, echo = false): string {
+    return runLab(CI_DOCKER_LAB_ENV, args, timeoutMs, echo);
 }
 
 /** A shell command on a lab VM, as root. */
@@ -68,21 +82,21 @@ export function qemuPids(): Record<string, number> {
     return Object.fromEntries(readdirSync(vms).map((vm) => [vm, Number(readFileSync(path.join(vms, vm, "qemu.pid"), "utf8"))]));
 }
 
-/** What of the CI lab still exists on this machine: its namespace, and any process running from its directory. */
-export function labLeftovers(): string[] {
+/** What of a CI lab still exists on this machine: its namespace, and any process running from its directory. */
+export function labLeftovers(env: LabEnv = CI_LAB_ENV): string[] {
     const left: string[] = [];
     if (
         execFileSync("ip", ["netns", "list"])
             .toString()
             .split("\n")
-            .some((l) => l.split(" ")[0] === CI_LAB_ENV.PULUMI_LVS_LAB_NETNS)
+            .some((l) => l.split(" ")[0] === env.PULUMI_LVS_LAB_NETNS)
     ) {
-        left.push(`network namespace ${CI_LAB_ENV.PULUMI_LVS_LAB_NETNS}`);
+        left.push(`network namespace ${env.PULUMI_LVS_LAB_NETNS}`);
     }
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
         try {
             const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-            if (cmdline.includes(CI_LAB_ENV.PULUMI_LVS_LAB_DIR + "/")) left.push(`process ${pid}: ${cmdline.slice(0, 100)}`);
+            if (cmdline.includes(env.PULUMI_LVS_LAB_DIR + "/")) left.push(`process ${pid}: ${cmdline.slice(0, 100)}`);
         } catch {
             // gone meanwhile
         }

@@ -1,5 +1,5 @@
 // The tutorial's cluster as raw stack settings and as a spec, for tests to vary.
-import { KeyFileState, ParseEnvironment, parseClusterConfig, RawClusterConfig } from "../../src/config";
+import { ConfigError, KeyFileState, ParseEnvironment, parseClusterConfig, RawClusterConfig } from "../../src/config";
 import { ClusterSpec } from "../../src/spec";
 
 type Settings = {
@@ -40,4 +40,46 @@ export const keyFileEnv: ParseEnvironment = { secretKeySet: false, projectDir: "
 /** The tutorial's spec: director, rs1 and rs2, round robin, VS/NAT. */
 export function tutorialSpec(): ClusterSpec {
     return parseClusterConfig(tutorialConfig(), keyFileEnv).spec;
+}
+
+/** The lab's VS/DR settings in the list form: the services of issue 15's tests on one VIP, replies through the router. */
+export function drConfig(): RawClusterConfig & {
+    director: Record<string, unknown>;
+    virtualServices: Record<string, unknown>[];
+    realServers: Record<string, unknown>[];
+    ssh: Record<string, unknown>;
+} {
+    const { ssh, director, realServers } = tutorialConfig();
+    return {
+        ssh,
+        director,
+        virtualServices: [
+            {
+                port: 80,
+                scheduler: "wrr",
+                forwarding: "dr",
+                realServers: [
+                    { name: "rs1", weight: 3 },
+                    { name: "rs2", weight: 1 },
+                ],
+            },
+            { protocol: "udp", port: 53, forwarding: "dr" },
+            { fwmark: 1, ports: [8080, 8081], forwarding: "dr" },
+            { port: 81, forwarding: "dr", persistence: 30, persistenceNetmask: "255.255.255.0" },
+            { port: 82, scheduler: "sh", forwarding: "dr" },
+        ],
+        realServers: realServers.map((rs) => ({ ...rs, gateway: "192.168.2.254" })),
+    };
+}
+
+/** The problems `parseClusterConfig` reports for `config` once `mutate` changed it (it must report some). */
+export function problemsOf<C extends RawClusterConfig>(config: C, mutate: (c: C) => void, env: ParseEnvironment = keyFileEnv): string[] {
+    mutate(config);
+    try {
+        parseClusterConfig(config, env);
+    } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+    }
+    throw new Error("expected a ConfigError");
 }

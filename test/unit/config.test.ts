@@ -1,18 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseClusterConfig } from "../../src/config";
-import { keyFileEnv, tutorialConfig } from "../support/specs";
+import { ConfigError, parseClusterConfig, ParseEnvironment } from "../../src/config";
+import { drConfig, keyFileEnv, problemsOf as problemsOfConfig, tutorialConfig } from "../support/specs";
 
-function problemsOf(mutate: (c: ReturnType<typeof tutorialConfig>) => void, env = keyFileEnv): string[] {
-    const config = tutorialConfig();
-    mutate(config);
-    try {
-        parseClusterConfig(config, env);
-    } catch (err) {
-        if (err instanceof ConfigError) return err.problems;
-        throw err;
-    }
-    throw new Error("expected a ConfigError");
+function problemsOf(mutate: (c: ReturnType<typeof tutorialConfig>) => void, env: ParseEnvironment = keyFileEnv): string[] {
+    return problemsOfConfig(tutorialConfig(), mutate, env);
 }
 
 describe("parseClusterConfig", () => {
@@ -244,9 +236,10 @@ describe("parseClusterConfig", () => {
             "lvs:drainTimeout: must be from 0 to 3600 seconds (0: remove without waiting)",
         ],
         [
-            "a forwarding method that is not implemented",
-            (c) => (c.virtualService.forwarding = "dr"),
-            'lvs:virtualService.forwarding: forwarding "dr" is not supported: only "nat" (VS/NAT, ipvsadm -m) is implemented',
+            "a forwarding method that does not exist",
+            (c) => (c.virtualService.forwarding = "direct"),
+            'lvs:virtualService.forwarding: unknown forwarding method "direct": use nat (VS/NAT, -m), dr (VS/DR, direct routing, -g) ' +
+                "or tun (VS/TUN, IP-in-IP, -i)",
         ],
         [
             "an SSH host with spaces",
@@ -312,6 +305,7 @@ describe("parseClusterConfig on any input (property-based)", () => {
                 return out;
             });
     const base = tutorialConfig();
+    const list = drConfig();
 
     it("gives a spec or a ConfigError listing its problems, never another exception", () => {
         fc.assert(
@@ -321,6 +315,7 @@ describe("parseClusterConfig on any input (property-based)", () => {
                         ssh: fc.oneof(mutated(base.ssh), odd),
                         director: fc.oneof(mutated(base.director), odd),
                         virtualService: fc.oneof(mutated(base.virtualService), odd),
+                        virtualServices: fc.oneof(fc.array(fc.oneof(...list.virtualServices.map(mutated), odd), { maxLength: 3 }), odd),
                         realServers: fc.oneof(fc.array(fc.oneof(mutated(base.realServers[0]!), odd), { maxLength: 4 }), odd),
                         drainTimeout: odd,
                     },

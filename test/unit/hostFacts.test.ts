@@ -4,10 +4,23 @@
 // it was found, files and state alike.
 import { afterEach, describe, expect, it } from "vitest";
 import { Fact, Props } from "../../provider/facts/fact";
-import { addressesFact, fileFact, packageFact, serviceFact, sysctlsFact } from "../../provider/facts/hostFacts";
+import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "../../provider/facts/hostFacts";
 import { HostError } from "../../provider/host";
 import { debianHost, FakeHost, FakeHostState } from "../support/fakeHost";
-import { directorAddresses, directorPackage, directorSysctls, factContext, rs1Addresses, rs1Httpd, rs1Page } from "../support/facts";
+import {
+    directorAddresses,
+    directorMarks,
+    directorPackage,
+    directorSysctls,
+    factContext,
+    rs1Addresses,
+    rs1DrAddresses,
+    rs1DrSysctls,
+    rs1Httpd,
+    rs1Page,
+    rs1TunAddresses,
+    rs1TunSysctls,
+} from "../support/facts";
 
 const hosts: FakeHost[] = [];
 afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
@@ -30,6 +43,10 @@ const cases: [string, Fact, Props][] = [
     ["director addresses", addressesFact as unknown as Fact, { ...directorAddresses, persisted: true }],
     ["real server addresses", addressesFact as unknown as Fact, { ...rs1Addresses, persisted: true }],
     ["test page", fileFact as unknown as Fact, rs1Page as unknown as Props],
+    ["firewall marks", firewallMarksFact as unknown as Fact, { ...directorMarks, persisted: true } as unknown as Props],
+    ["VS/DR real server sysctls", sysctlsFact as unknown as Fact, { ...rs1DrSysctls, persisted: true }],
+    ["VS/DR real server addresses (VIP on lo)", addressesFact as unknown as Fact, { ...rs1DrAddresses, persisted: true }],
+    ["VS/TUN real server sysctls (ipip)", sysctlsFact as unknown as Fact, { ...rs1TunSysctls, persisted: true }],
 ];
 
 describe.each(cases)("%s", (_name, fact, desired) => {
@@ -255,5 +272,58 @@ describe("test page", () => {
         expect(bare.files()["/var/www/"]).toBe("");
         await fileFact.delete(factContext(bare), rs1Page);
         expect(bare.files()["/var/www/"]).toBeUndefined();
+    });
+});
+
+describe("firewall marks", () => {
+    const marks = { ...directorMarks, persisted: true as const };
+
+    it("marks the service's packets in a table of its own, reads a removed table back, and replaces changed marks whole", async () => {
+        const h = host();
+        const ctx = factContext(h);
+        await firewallMarksFact.create(ctx, marks);
+        expect(h.state().nft).toEqual({
+            pulumi_lvs_director: [{ address: "192.168.145.100", protocol: "tcp", ports: [8080, 8081], mark: 1 }],
+        });
+        expect(h.state().units["pulumi-lvs-director-marks"]).toEqual({ enabled: true, active: true });
+
+        h.run("nft delete table ip pulumi_lvs_director");
+        expect(await firewallMarksFact.read(ctx, marks)).toEqual({ marks: {}, persisted: true });
+
+        const moved = { ...marks, marks: { "2": { protocol: "udp" as const, address: "192.168.145.100", ports: [5353] } } };
+        await firewallMarksFact.update(ctx, marks, moved);
+        expect(h.state().nft).toEqual({ pulumi_lvs_director: [{ address: "192.168.145.100", protocol: "udp", ports: [5353], mark: 2 }] });
+        expect(await firewallMarksFact.read(ctx, moved)).toEqual({ marks: moved.marks, persisted: true });
+    });
+
+    it("leaves a table of the host's own alone", async () => {
+        const h = host();
+        h.update((s) => (s.nft = { filter: [] }));
+        await firewallMarksFact.create(factContext(h), marks);
+        await firewallMarksFact.delete(factContext(h), marks);
+        expect(h.state().nft).toEqual({ filter: [] });
+    });
+});
+
+describe("VS/TUN real server", () => {
+    it("loads ipip for tunl0, puts the VIP on it, and on delete leaves no tunnel device and every setting as found", async () => {
+        const h = host();
+        const ctx = factContext(h);
+        const before = h.snapshot();
+        const sysctls = { ...rs1TunSysctls, persisted: true as const };
+        const addresses = { ...rs1TunAddresses, persisted: true as const };
+        await sysctlsFact.create(ctx, sysctls);
+        await addressesFact.create(ctx, addresses);
+        const state = h.state();
+        expect(state.addresses.tunl0).toEqual(["192.168.145.100/32"]);
+        expect(state.up).toContain("tunl0");
+        expect(state.sysctl["net.ipv4.conf.tunl0.rp_filter"]).toBe("0");
+        expect(state.sysctl["net.ipv4.conf.all.arp_ignore"]).toBe("1");
+
+        await addressesFact.delete(ctx, addresses);
+        await sysctlsFact.delete(ctx, sysctls);
+        expect(h.state().links).not.toContain("tunl0");
+        expect(h.snapshot()).toEqual(before);
+        expect(ctx.warnings).toEqual([]);
     });
 });

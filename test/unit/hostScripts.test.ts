@@ -13,13 +13,25 @@ import { planSync } from "../../src/ipvs/plan";
 import { addressesScripts } from "../../src/hostScripts/addresses";
 import { FactScripts } from "../../src/hostScripts/common";
 import { fileScripts } from "../../src/hostScripts/file";
+import { firewallMarksScripts } from "../../src/hostScripts/firewallMarks";
 import { packageScripts } from "../../src/hostScripts/package";
 import { serviceScripts } from "../../src/hostScripts/service";
 import { sysctlsScripts } from "../../src/hostScripts/sysctls";
 import { applyTableScript, listServiceScript, readTableScript, removeServiceScript } from "../../src/hostScripts/virtualService";
 import { asRoot } from "../../src/shell";
 import { FakeHost } from "../support/fakeHost";
-import { directorAddresses, directorPackage, directorSysctls, rs1Addresses, rs1Httpd, rs1Page, tutorialService } from "../support/facts";
+import {
+    directorAddresses,
+    directorMarks,
+    directorPackage,
+    directorSysctls,
+    rs1Addresses,
+    rs1Httpd,
+    rs1Page,
+    rs1TunAddresses,
+    rs1TunSysctls,
+    tutorialService,
+} from "../support/facts";
 
 function virtualServiceScripts(d: VirtualServiceState): FactScripts {
     const svc = serviceArgument(tableOf(d).service);
@@ -38,6 +50,9 @@ const facts: [string, () => FactScripts][] = [
     ["real server addresses", () => addressesScripts(rs1Addresses)],
     ["real server httpd", () => serviceScripts(rs1Httpd)],
     ["real server test page", () => fileScripts(rs1Page)],
+    ["director firewall marks", () => firewallMarksScripts(directorMarks)],
+    ["VS/TUN real server sysctls", () => sysctlsScripts(rs1TunSysctls)],
+    ["VS/TUN real server addresses", () => addressesScripts(rs1TunAddresses)],
 ];
 
 describe.each(facts)("%s", (_name, scripts) => {
@@ -90,6 +105,14 @@ describe("hostile values through every interpolation point", () => {
                 }),
         ],
         ["file", (v) => fileScripts({ hostName: v, path: `/var/www/${v}`, content: v })],
+        [
+            "firewall marks",
+            (v) =>
+                firewallMarksScripts({
+                    hostName: v,
+                    marks: { [v]: { protocol: v as "tcp", address: v, ports: [v as unknown as number] } },
+                }),
+        ],
         [
             "virtual service",
             (v) => {

@@ -11,8 +11,8 @@ import { factContext, tutorialService } from "../support/facts";
 const hosts: FakeHost[] = [];
 afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
 
-function director(): FakeHost {
-    const h = new FakeHost(debianHost());
+function director(state = debianHost()): FakeHost {
+    const h = new FakeHost(state);
     hosts.push(h);
     return h;
 }
@@ -159,6 +159,26 @@ describe("the virtual service's table sync, against a fake IPVS", () => {
         expect(table(h)).toEqual(TUTORIAL_TABLE.slice(0, 2));
     });
 
+    it("on a container director (no init system), saves the rules for its start command and never calls systemctl", async () => {
+        const h = director({ ...debianHost(), systemd: false, units: {} });
+        await virtualServiceFact.create(factContext(h), tutorialService());
+        // The container's start command runs Debian's ipvsadm init script, which restores the rules once AUTO is true.
+        expect(h.readFile("/etc/default/ipvsadm")).toBe('AUTO="true"\nDAEMON="none"\n');
+        expect(h.readFile("/etc/ipvsadm.rules")).toBe(TUTORIAL_TABLE.join("\n") + "\n");
+        expect(await virtualServiceFact.read(factContext(h), tutorialService())).toMatchObject({ saved: true, restoreAtBoot: true });
+        await virtualServiceFact.delete(factContext(h), tutorialService());
+        expect(h.readFile("/etc/default/ipvsadm")).toBe('AUTO="false"\nDAEMON="none"\n');
+        expect(h.calls("systemctl")).toEqual([]);
+    });
+
+    it("on a systemd director, enables Debian's ipvsadm service and gives its state back on delete", async () => {
+        const h = director({ ...debianHost(), units: { ipvsadm: { enabled: false, active: false } } });
+        await virtualServiceFact.create(factContext(h), tutorialService());
+        expect(h.calls("systemctl")).toContain("systemctl enable --quiet ipvsadm");
+        await virtualServiceFact.delete(factContext(h), tutorialService());
+        expect(h.calls("systemctl")).toContain("systemctl disable --quiet ipvsadm");
+    });
+
     it("leaves a service someone added by hand alone, through create, update and delete", async () => {
         const h = director();
         h.run("ipvsadm -A -t 192.168.145.100:8080 -s lc && ipvsadm -a -t 192.168.145.100:8080 -r 192.168.2.50:8080 -m -w 2");
@@ -192,5 +212,28 @@ describe("the virtual service's table sync, against a fake IPVS", () => {
         await virtualServiceFact.delete(factContext(h), tutorialService());
         expect(table(h)).toEqual([]);
         expect(h.snapshot()).toEqual(before);
+    });
+});
+
+describe("several services of one director, converged at once (as one `pulumi up` does)", () => {
+    it("applies and saves every one: the host's steps take turns at the rules file", async () => {
+        const h = director();
+        const services = [80, 81, 82, 83, 84, 85].map((port) => {
+            const d = tutorialService();
+            return {
+                ...d,
+                port,
+                realServers: Object.fromEntries(Object.entries(d.realServers).map(([k, v]) => [k.replace(/:80$/, `:${port}`), v])),
+            };
+        });
+        await Promise.all(services.map((d) => virtualServiceFact.create(factContext(h), d)));
+        const live = table(h);
+        expect(live.filter((l) => l.startsWith("-A "))).toHaveLength(6);
+        expect(live).toHaveLength(18);
+        expect(h.readFile("/etc/ipvsadm.rules")).toBe(live.join("\n") + "\n");
+
+        await Promise.all(services.map((d) => virtualServiceFact.delete(factContext(h), d)));
+        expect(table(h)).toEqual([]);
+        expect(h.readFile("/etc/ipvsadm.rules")).toBeUndefined();
     });
 });

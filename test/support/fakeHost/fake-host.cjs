@@ -2,7 +2,7 @@
 // A fake Debian host for running pulumi-lvs's host scripts in tests, as
 // kube-proxy tests its IPVS proxier against a fake IPVS: one program installed
 // under the names of the tools the scripts call (ipvsadm, ipvsadm-save,
-// sysctl, systemctl, ip, dpkg-query, apt-get, modprobe). It keeps the host's
+// sysctl, systemctl, ip, dpkg-query, apt-get, modprobe, nft). It keeps the host's
 // state in a JSON file ($FAKE_HOST_STATE) and appends every call to a log
 // ($FAKE_HOST_LOG), so a test asserts the exact commands and the resulting
 // state. It is written independently of the code under test: the listing and
@@ -17,10 +17,15 @@ const tool = path.basename(process.argv[1]);
 const args = process.argv.slice(2);
 
 const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+const loaded = JSON.stringify(state);
 fs.appendFileSync(logFile, [tool, ...args].join(" ") + "\n");
 
+/** Writes the state back if this call changed it, atomically: scripts on one host run concurrently, as on a real one. */
 function save() {
-    fs.writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    if (state.nft && Object.keys(state.nft).length === 0) delete state.nft;
+    if (JSON.stringify(state) === loaded) return;
+    fs.writeFileSync(`${stateFile}.${process.pid}`, JSON.stringify(state, null, 2));
+    fs.renameSync(`${stateFile}.${process.pid}`, stateFile);
 }
 function out(text) {
     process.stdout.write(text);
@@ -199,12 +204,20 @@ function modprobe(argv) {
         if (name === "ip_vs" && state.ipvs.services.length > 0) fail("modprobe: FATAL: Module ip_vs is in use.");
         state.modules = state.modules.filter((m) => m !== name);
         fs.rmSync(`/sys/module/${name}`, { recursive: true, force: true });
+        if (name === "ipip") removeLink("tunl0");
         if (name === "ip_vs") for (const key of Object.keys(state.sysctl)) if (key.startsWith("net.ipv4.vs.")) delete state.sysctl[key];
         return;
     }
     if ((state.missingModules || []).includes(name)) fail(`modprobe: FATAL: Module ${name} not found`);
     if (!state.modules.includes(name)) state.modules.push(name);
     fs.mkdirSync(`/sys/module/${name}/holders`, { recursive: true });
+    // Loading ipip brings its fallback tunnel device, tunl0, down, with the interface settings every device has.
+    if (name === "ipip" && !state.links.includes("tunl0")) {
+        state.links.push("tunl0");
+        fs.writeFileSync("/sys/class/net/tunl0", "");
+        for (const key of ["rp_filter", "arp_ignore", "arp_announce"])
+            state.sysctl[`net.ipv4.conf.tunl0.${key}`] = state.sysctl[`net.ipv4.conf.default.${key}`] ?? "0";
+    }
     // Loading ip_vs brings its settings, at their defaults.
     if (name === "ip_vs") {
         const defaults = {
@@ -214,6 +227,14 @@ function modprobe(argv) {
         };
         for (const [key, value] of Object.entries(defaults)) if (!(key in state.sysctl)) state.sysctl[key] = value;
     }
+}
+
+function removeLink(dev) {
+    state.links = state.links.filter((l) => l !== dev);
+    state.up = (state.up || []).filter((l) => l !== dev);
+    delete state.addresses[dev];
+    fs.rmSync(`/sys/class/net/${dev}`, { force: true });
+    for (const key of Object.keys(state.sysctl)) if (key.startsWith(`net.ipv4.conf.${dev}.`)) delete state.sysctl[key];
 }
 
 // ---------------------------------------------------------------- systemctl
@@ -312,7 +333,13 @@ function ip(argv) {
     const dev = opt(a, "dev");
     if (dev && !state.links.includes(dev)) fail(`Cannot find device "${dev}"`);
     if (a[0] === "link" && a[1] === "set") {
-        state.up = [...new Set([...(state.up || []), dev])];
+        if (a.includes("down")) state.up = (state.up || []).filter((l) => l !== dev);
+        else state.up = [...new Set([...(state.up || []), dev])];
+        return;
+    }
+    if (a[0] === "link" && a[1] === "show") {
+        const up = (state.up || []).includes(dev);
+        out(`3: ${dev}: <BROADCAST,MULTICAST${up ? ",UP,LOWER_UP" : ""}> mtu 1500 qdisc pfifo_fast state ${up ? "UP" : "DOWN"}\n`);
         return;
     }
     if (a[0] === "address" || a[0] === "addr") {
@@ -350,6 +377,81 @@ function ip(argv) {
         return;
     }
     fail(`fake ip: unsupported ${argv.join(" ")}`, 2);
+}
+
+// ---------------------------------------------------------------- nft
+// Only the statements pulumi-lvs's firewall marks use: tables of the ip family with mark rules, listed as nft 1.0 does.
+const MARK_RULE = /^ip daddr (\S+) (tcp|udp|sctp) dport (?:\{ ([\d, ]+) \}|(\d+)) meta mark set (\d+|0x[0-9a-f]+)$/;
+function nftTables() {
+    return (state.nft = state.nft || {});
+}
+function nftStatement(text) {
+    const tables = nftTables();
+    let m;
+    if ((m = /^table ip (\w+)$/.exec(text))) tables[m[1]] = tables[m[1]] || [];
+    else if ((m = /^delete table ip (\w+)$/.exec(text))) {
+        if (!tables[m[1]]) fail(`Error: No such file or directory; did you mean table '${m[1]}'?\ndelete table ip ${m[1]}`);
+        delete tables[m[1]];
+    } else fail(`Error: syntax error, unexpected ${text}`);
+}
+function nftFile(file) {
+    const before = JSON.stringify(nftTables());
+    const text = fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .map((l) => l.trim());
+    let table;
+    for (const line of text) {
+        if (!line || line.startsWith("#")) continue;
+        let m;
+        if ((m = /^table ip (\w+) \{$/.exec(line))) {
+            table = m[1];
+            nftTables()[table] = nftTables()[table] || [];
+        } else if (table && (/^chain \w+ \{$/.test(line) || /^type filter hook prerouting priority mangle; policy accept;$/.test(line))) {
+            continue;
+        } else if (table && line === "}") {
+            continue;
+        } else if (table && (m = MARK_RULE.exec(line))) {
+            nftTables()[table].push({
+                address: m[1],
+                protocol: m[2],
+                ports: (m[3] || m[4]).split(",").map((p) => Number(p)),
+                mark: Number(m[5]),
+            });
+        } else if (!table) {
+            nftStatement(line);
+        } else {
+            // A failing file changes nothing: nft applies a file as one transaction.
+            state.nft = JSON.parse(before);
+            fail(`${file}: Error: syntax error: ${line}`);
+        }
+    }
+}
+function nft(argv) {
+    if (argv[0] === "-f") return nftFile(argv[1]);
+    const text = argv.join(" ");
+    let m;
+    if ((m = /^list table ip (\w+)$/.exec(text))) {
+        const rules = nftTables()[m[1]];
+        if (!rules) fail(`Error: No such file or directory\nlist table ip ${m[1]}`);
+        const hex = (n) => `0x${n.toString(16).padStart(8, "0")}`;
+        out(
+            [
+                `table ip ${m[1]} {`,
+                "\tchain prerouting {",
+                "\t\ttype filter hook prerouting priority mangle; policy accept;",
+                ...rules.map(
+                    (r) =>
+                        `\t\tip daddr ${r.address} ${r.protocol} dport ${r.ports.length > 1 ? `{ ${r.ports.join(", ")} }` : r.ports[0]} meta mark set ${hex(r.mark)}`,
+                ),
+                "\t}",
+                "}",
+                "",
+            ].join("\n"),
+        );
+        return;
+    }
+    return nftStatement(text);
 }
 
 // ---------------------------------------------------------------- dpkg-query, apt-get
@@ -416,6 +518,7 @@ const tools = {
     ip: () => ip(args),
     "dpkg-query": () => dpkgQuery(args),
     "apt-get": () => aptGet(args),
+    nft: () => nft(args),
 };
 if (!tools[tool]) fail(`fake host has no ${tool}`, 127);
 tools[tool]();

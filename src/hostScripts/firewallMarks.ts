@@ -1,0 +1,127 @@
+// The director's firewall marks for firewall-mark virtual services
+// (`ipvsadm -f`): packets to the VIP on a service's ports get its mark, in an
+// nftables table of pulumi-lvs's own (`ip pulumi_lvs_<host>`), so that nothing
+// of the host's own ruleset is touched. Applied at once (the whole table is
+// replaced atomically) and kept by a oneshot systemd unit that loads the table
+// at boot; its stop deletes the table.
+import { Protocol } from "../ipvs/model";
+import { lines, sh, writeFile } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble, REQUIRE_SYSTEMD, unitSafe } from "./common";
+
+export interface FirewallMark {
+    protocol: Protocol;
+    /** The VIP. */
+    address: string;
+    ports: number[];
+}
+
+export interface FirewallMarksFact {
+    /** The director's name (its table, unit and state directory). */
+    hostName: string;
+    /** Each mark (decimal) with the packets it takes. */
+    marks: Record<string, FirewallMark>;
+}
+
+export interface FirewallMarksLive {
+    marks: Record<string, FirewallMark>;
+    /** Whether the unit that loads the table at boot is in place and enabled. */
+    persisted: boolean;
+}
+
+export function tableName(hostName: string): string {
+    return `pulumi_lvs_${hostName.replace(/-/g, "_")}`;
+}
+
+function rulesFile(hostName: string): string {
+    return `/etc/pulumi-lvs/${hostName}-marks.nft`;
+}
+
+function unitName(hostName: string): string {
+    return `pulumi-lvs-${hostName}-marks.service`;
+}
+
+/** The table in nft's syntax; `table ...; delete table ...;` first makes loading it replace the old one at once. */
+export function marksRuleset(fact: FirewallMarksFact): string {
+    const table = tableName(fact.hostName);
+    const rules = Object.entries(fact.marks).map(
+        ([mark, m]) => `        ip daddr ${m.address} ${m.protocol} dport { ${m.ports.join(", ")} } meta mark set ${mark}`,
+    );
+    return lines(
+        `table ip ${table}`,
+        `delete table ip ${table}`,
+        `table ip ${table} {`,
+        "    chain prerouting {",
+        "        type filter hook prerouting priority mangle; policy accept;",
+        ...rules,
+        "    }",
+        "}",
+    );
+}
+
+function unitText(fact: FirewallMarksFact): string {
+    unitSafe(fact.hostName);
+    const table = tableName(fact.hostName);
+    return lines(
+        "[Unit]",
+        `Description=pulumi-lvs director ${fact.hostName}: firewall marks of its firewall-mark virtual services`,
+        "Before=network-pre.target",
+        "Wants=network-pre.target",
+        "[Service]",
+        "Type=oneshot",
+        "RemainAfterExit=yes",
+        `ExecStart=/usr/sbin/nft -f ${rulesFile(fact.hostName)}`,
+        `ExecStop=-/usr/sbin/nft delete table ip ${table}`,
+        "[Install]",
+        "WantedBy=multi-user.target",
+    );
+}
+
+export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
+    const unit = unitName(fact.hostName);
+    const path = `/etc/systemd/system/${unit}`;
+    const file = rulesFile(fact.hostName);
+    const table = tableName(fact.hostName);
+    return {
+        apply: lines(
+            preamble(fact.hostName),
+            REQUIRE_SYSTEMD,
+            'command -v nft >/dev/null 2>&1 || fail "nft is missing: install nftables"',
+            'mkdir -p "$state" /etc/pulumi-lvs',
+            writeFile(file, marksRuleset(fact)),
+            sh`nft -f ${file} || fail "nft refused the firewall marks in "${file}`,
+            writeFile(path, unitText(fact)),
+            "systemctl daemon-reload",
+            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet ${unit}`,
+            sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
+        ),
+        read: lines(
+            preamble(fact.hostName),
+            // One rule per line, in nft's own words: `ip daddr A tcp dport { 8080, 8081 } meta mark set 0x00000001`.
+            sh`nft list table ip ${table} 2>/dev/null | sed -n 's/^[[:space:]]*\\(ip daddr .* meta mark set .*\\)$/rule \\1/p' || true`,
+            sh`[ "$(cat ${file} 2>/dev/null)" = ${marksRuleset(fact).trimEnd()} ] && systemctl is-enabled --quiet ${unit} 2>/dev/null ` +
+                '|| echo "persisted false"',
+            "true",
+        ),
+        remove: lines(
+            preamble(fact.hostName),
+            sh`if [ -e ${path} ]; then systemctl disable --now --quiet ${unit} || true; rm -f ${path}; systemctl daemon-reload; fi`,
+            sh`nft delete table ip ${table} 2>/dev/null || true`,
+            sh`rm -f ${file}`,
+            "rmdir /etc/pulumi-lvs 2>/dev/null || true",
+            CLEAN_STATE,
+        ),
+    };
+}
+
+export function parseFirewallMarksRead(stdout: string): FirewallMarksLive {
+    const live: FirewallMarksLive = { marks: {}, persisted: true };
+    for (const line of stdout.split("\n")) {
+        const m = /^rule ip daddr (\S+) (tcp|udp|sctp) dport (\{ ([^}]*) \}|\d+) meta mark set (0x[0-9a-f]+|\d+)/.exec(line);
+        if (m) {
+            const ports = (m[4] ?? m[3]!).split(",").map((p) => Number(p.trim()));
+            live.marks[String(Number(m[5]))] = { protocol: m[2] as Protocol, address: m[1]!, ports };
+        }
+        if (line === "persisted false") live.persisted = false;
+    }
+    return live;
+}

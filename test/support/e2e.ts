@@ -1,0 +1,121 @@
+// What the end-to-end tests share: the host fingerprint that destroy must
+// leave unchanged, the engine's planned steps, `pulumi up` that must succeed,
+// and requests from the lab's two clients (the client VM, 192.168.145.10, and
+// the lab's namespace as 192.168.145.13), bounded in count and time.
+import { EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
+import { lab, onVm } from "./lab";
+
+export const VIP = "192.168.145.100";
+/** The lab's second client: an address of its namespace on the VIP network (lab/topology.sh). */
+export const SECOND_CLIENT = "192.168.145.13";
+
+/**
+ * Everything pulumi-lvs may touch on a host, to compare before and after:
+ * links and their state, addresses and routes, every file it writes or
+ * changes by content hash (systemd units and their .wants links, sysctl and
+ * module-load files, Debian's ipvsadm defaults and rules, the document root,
+ * its own state), the ipvsadm and lighttpd units' state, every sysctl it sets
+ * (ARP and reverse-path settings of VS/DR and VS/TUN included), the modules
+ * it loads, the IPVS table, the nftables ruleset and the installed packages.
+ * A command that fails fails the test.
+ */
+export const FINGERPRINT = [
+    "set -eu",
+    "echo '# links'",
+    "ip -o link show | awk '{ print $2, $3 }'",
+    "echo '# addresses and routes'",
+    "ip -4 -o address show | awk '{ print $2, $4 }' | sort",
+    "ip -4 route show | sort",
+    "echo '# files'",
+    "for d in /etc/systemd/system /etc/sysctl.d /etc/modules-load.d /etc/default/ipvsadm /etc/ipvsadm.rules /etc/pulumi-lvs /var/www " +
+        "/var/lib/pulumi-lvs; do",
+    '    if [ ! -e $d ]; then echo "$d absent"; continue; fi',
+    "    find $d \\( -type f -o -type l -o -type d \\) -printf '%p %y %l\\n' | sort",
+    "    find $d -type f -exec sha256sum {} + | sort -k2",
+    "done",
+    "echo '# units'",
+    'for u in ipvsadm lighttpd nftables; do printf \'%s %s %s\\n\' $u "$(systemctl is-enabled $u 2>&1 || true)" "$(systemctl ' +
+        'is-active $u 2>&1 || true)"; done',
+    "echo '# sysctls'",
+    "for k in net.ipv4.ip_forward net.ipv4.vs.expire_nodest_conn net.ipv4.vs.conn_reuse_mode net.ipv4.vs.expire_quiescent_template; do",
+    "    printf '%s %s\\n' $k \"$(sysctl -n $k 2>/dev/null || echo absent)\"",
+    "done",
+    "for dev in all default eth1 eth2 tunl0; do for s in arp_ignore arp_announce rp_filter; do",
+    "    printf '%s %s\\n' net.ipv4.conf.$dev.$s \"$(sysctl -n net.ipv4.conf.$dev.$s 2>/dev/null || echo absent)\"",
+    "done; done",
+    "echo '# modules'",
+    'for m in ip_vs ipip; do if [ -d /sys/module/$m ]; then echo "$m loaded"; else echo "$m absent"; fi; done',
+    "echo '# ipvs'",
+    // Only when loaded: listing the table would load ip_vs, and with it settings that were absent.
+    "if [ -d /sys/module/ip_vs ]; then ipvsadm-save -n; else echo 'ip_vs not loaded'; fi",
+    "echo '# nftables'",
+    "if command -v nft >/dev/null; then nft list ruleset; else echo 'nft not installed'; fi",
+    "echo '# packages'",
+    "dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Version}\\n' | sort",
+].join("\n");
+
+export function log(line: string): void {
+    process.stdout.write(`    | ${line}`);
+}
+
+export interface Step {
+    op: string;
+    name: string;
+    diff: Record<string, string>;
+    live: Record<string, unknown>;
+}
+
+/** The engine's planned steps (not the refresh), with their detailed diff (path → kind) and the live state they start from. */
+export function stepsOf(events: EngineEvent[]): Step[] {
+    return events
+        .map((e) => e.resourcePreEvent?.metadata)
+        .filter(
+            (m): m is StepEventMetadata =>
+                m !== undefined && m.op !== "refresh" && m.op !== "same" && !m.urn.includes("pulumi:pulumi:Stack"),
+        )
+        .map((m) => ({
+            op: m.op,
+            name: m.urn.split("::").pop()!,
+            diff: Object.fromEntries(Object.entries(m.detailedDiff ?? {}).map(([k, v]) => [k, v.diffKind])),
+            live: (m.old?.outputs ?? {}) as Record<string, unknown>,
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function previewSteps(stack: Stack): Promise<Step[]> {
+    const events: EngineEvent[] = [];
+    await stack.preview({ onEvent: (e) => events.push(e), diff: true });
+    return stepsOf(events);
+}
+
+/** `pulumi up`, which must succeed: its steps and the summary of changes. */
+export async function upStack(stack: Stack): Promise<{ steps: Step[]; changes: Record<string, number> }> {
+    const events: EngineEvent[] = [];
+    const result = await stack.up({ onOutput: log, onEvent: (e) => events.push(e) });
+    expect(result.summary.result).toBe("succeeded");
+    return { steps: stepsOf(events), changes: result.summary.resourceChanges ?? {} };
+}
+
+/** A further `pulumi up` (refresh included) that must change nothing. */
+export async function noOpUp(stack: Stack): Promise<void> {
+    const { changes } = await upStack(stack);
+    expect(Object.keys(changes)).toEqual(["same"]);
+}
+
+/** `count` runs of a one-line command on the client VM, each bounded; one output line each (FAILED when it failed). */
+export function fromClient(command: string, count: number): string[] {
+    const out = onVm("client", `for i in $(seq ${count}); do ${command} || echo FAILED; done`, count * 6_000 + 30_000);
+    return out.trimEnd().split("\n");
+}
+
+/** The same from the second client, the lab's namespace with its address 192.168.145.13. */
+export function fromSecondClient(command: string, count: number): string[] {
+    const out = lab(["exec", "sh", "-c", `for i in $(seq ${count}); do ${command} || echo FAILED; done`], count * 6_000 + 30_000);
+    return out.trimEnd().split("\n");
+}
+
+/** An HTTP GET of `url` from the client VM, bounded: prints the body. */
+export function curl(url: string, from?: string): string {
+    return `curl -s --max-time 5 ${from ? `--interface ${from} ` : ""}${url}`;
+}
