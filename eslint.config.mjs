@@ -4,7 +4,21 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", ".toolchain/", ".lab/", ".lab-ci/", "toolchain/", "**/*.cjs", "**/*.js", "**/*.mjs"] },
+    {
+        ignores: [
+            "node_modules/",
+            "dist/",
+            ".toolchain/",
+            ".lab/",
+            ".lab-ci/",
+            ".lab-docker/",
+            ".lab-ci-docker/",
+            "toolchain/",
+            "**/*.cjs",
+            "**/*.js",
+            "**/*.mjs",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -44,7 +44,8 @@ ip address replace $2/24 dev eth1
 ip route replace default via 192.168.2.1 dev eth1
 printf "[Match]\nName=eth1\n[Network]\nAddress=$2/24\nGateway=192.168.2.1\n" > /etc/systemd/network/50-bench-eth1.network
 dpkg-query -W -f='\${Status}' lighttpd 2>/dev/null | grep -q "ok installed" ||
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -q lighttpd >/dev/null && touch /root/.bench-installed-lighttpd; }
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q lighttpd >/dev/null &&
+        touch /root/.bench-installed-lighttpd; }
 echo "<h1>$1 ($2)</h1>" > /var/www/html/index.html
 systemctl enable --quiet --now lighttpd
 EOF

@@ -51,7 +51,12 @@ ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'; }
 declare -A figure # name -> "median min max"
 declare -a order
-record() { figure[$1]=$(stats "${@:2}"); order+=("$1"); }
+record() { # record NAME VALUE...: a figure from its runs (named with their count when not BENCH_RUNS)
+    local name=$1
+    [ $(($# - 1)) = "$runs" ] || name+=" ($(($# - 1)) run$([ $# = 2 ] || echo s))"
+    figure[$name]=$(stats "${@:2}")
+    order+=("$name")
+}
 in_lab() { bash "$repo/lab/lab" exec "$@"; }
 up() { # up STACK LOG [extra pulumi args]: a pulumi up that must succeed
     local stack=$1 log=$2
@@ -94,7 +99,8 @@ values=()
 for ((r = 1; r <= runs; r++)); do
     say "converge $r/$runs: pulumi up from an empty state"
     if [ "$r" = 1 ]; then
-        values+=("$(PULUMI_LVS_TIMINGS="$work/timings" timed up ci "$work/up.log" --event-log "$work/events.json")")
+        # (--event-log is one of the CLI's debugging flags.)
+        values+=("$(PULUMI_DEBUG_COMMANDS=true PULUMI_LVS_TIMINGS="$work/timings" timed up ci "$work/up.log" --event-log "$work/events.json")")
     else
         values+=("$(timed up ci "$work/up.log")")
     fi
@@ -220,7 +226,11 @@ if [ "${BENCH_DEMO:-1}" != 0 ]; then
         --non-interactive > /dev/null 2>&1; bash lab/lab down > /dev/null 2>&1) || true
 fi
 
-median() { echo "${figure[$1]%% *}"; }
+median() { # median NAME: of the figure whose name starts with NAME
+    local name
+    for name in "${order[@]}"; do [[ "$name" == "$1"* ]] && { echo "${figure[$name]%% *}"; return; }; done
+    echo 0
+}
 holds() { awk "BEGIN { exit !($1) }" && echo holds || echo MISSED; }
 converge_ratio=$(ratio "$(median "converge: pulumi up, empty state, booted hosts")" "$(median "baseline: the tutorial as a shell script")")
 noop=$(median "no-op: pulumi up, refresh included, 0 changes")

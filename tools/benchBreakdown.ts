@@ -26,6 +26,9 @@ interface EngineEvent {
     resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
 }
 
+/** Component resources (`lvs:index:LvsCluster`, ...) span their children's steps: they are not steps themselves. */
+const COMPONENT = /^[^:/]+:index:[A-Z]/;
+
 function lines<T>(text: string): T[] {
     return text
         .split("\n")
@@ -40,7 +43,7 @@ export function breakdown(eventLog: string, timings: string): ResourceTime[] {
     const rows = new Map<string, ResourceTime & { start: number }>();
     for (const e of events) {
         const pre = e.resourcePreEvent?.metadata;
-        if (pre && pre.op !== "same" && pre.op !== "refresh" && !pre.type.startsWith("pulumi:")) {
+        if (pre && pre.op !== "same" && pre.op !== "refresh" && !pre.type.startsWith("pulumi:") && !COMPONENT.test(pre.type)) {
             rows.set(pre.urn, {
                 name: pre.urn.split("::").pop()!,
                 type: pre.type,

@@ -9,6 +9,7 @@ const event = (timestamp: number, kind: "resourcePreEvent" | "resOutputsEvent", 
 
 const events = [
     event(100, "resourcePreEvent", "stack", "create", "pulumi:pulumi:Stack"),
+    event(100, "resourcePreEvent", "lvs", "create", "lvs:index:LvsCluster"),
     event(101, "resourcePreEvent", "lvs-director-sysctls"),
     event(102, "resourcePreEvent", "lvs-rs1-addresses", "same"),
     event(103, "resOutputsEvent", "lvs-director-sysctls"),
@@ -24,7 +25,7 @@ const timings = [
     .join("\n");
 
 describe("benchmark breakdown", () => {
-    it("times each step from the engine's events and adds the provider's SSH and script times; same steps are left out", () => {
+    it("times each step from the engine's events and adds the provider's SSH and script times; same steps, the stack and components are left out", () => {
         expect(breakdown(events, timings)).toEqual([
             {
                 name: "lvs-director-tcp-80",
