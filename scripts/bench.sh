@@ -31,6 +31,8 @@ bash "$repo/scripts/bootstrap.sh"
 
 work=$(mktemp -d /tmp/pulumi-lvs-bench.XXXXXX)
 docker_lab() { (set -a; . "$repo/lab/ci-docker-lab.env"; set +a; bash "$repo/lab/lab" "$@"); }
+# The demo's lab (in the fresh clone): the dev stack's ports, a namespace of its own.
+demo_lab=(PULUMI_LVS_LAB_NETNS=pulumi-lvs-bench-demo PULUMI_LVS_LAB_DIR=.lab PULUMI_LVS_LAB_SSH_PORT_BASE=2220)
 stacks_to_destroy=()
 cleanup() {
     set +e
@@ -40,6 +42,7 @@ cleanup() {
     done
     bash "$repo/lab/lab" down >/dev/null 2>&1
     docker_lab down >/dev/null 2>&1
+    [ -d "$work/clone" ] && (cd "$work/clone" && env "${demo_lab[@]}" bash lab/lab down >/dev/null 2>&1)
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -219,11 +222,10 @@ if [ "${BENCH_DEMO:-1}" != 0 ]; then
     git clone -q "$repo" "$work/clone"
     mkdir -p "$work/clone-state"
     t0=$(now)
-    (cd "$work/clone" && PULUMI_LVS_LAB_NETNS=pulumi-lvs-bench-demo PULUMI_LVS_LAB_DIR=.lab PULUMI_LVS_LAB_SSH_PORT_BASE=2220 \
-        PULUMI_BACKEND_URL="file://$work/clone-state" npm run demo > "$work/demo.log" 2>&1) || { cat "$work/demo.log" >&2; exit 1; }
+    (cd "$work/clone" && env "${demo_lab[@]}" PULUMI_BACKEND_URL="file://$work/clone-state" npm run demo > "$work/demo.log" 2>&1) ||
+        { cat "$work/demo.log" >&2; exit 1; }
     record "npm run demo, fresh clone" "$(calc "$(now) - $t0")"
-    (cd "$work/clone" && . .toolchain/env && PULUMI_BACKEND_URL="file://$work/clone-state" pulumi destroy --stack dev --yes \
-        --non-interactive > /dev/null 2>&1; bash lab/lab down > /dev/null 2>&1) || true
+    (cd "$work/clone" && env "${demo_lab[@]}" bash lab/lab down > /dev/null 2>&1) || true
 fi
 
 median() { # median NAME: of the figure whose name starts with NAME

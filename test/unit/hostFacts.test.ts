@@ -141,7 +141,7 @@ describe("package", () => {
                 "(Err:1 http://deb.debian.org/debian bookworm InRelease): make one reachable (/etc/apt/sources.list) " +
                 "or install ipvsadm by hand",
         );
-        expect(h.files()).toEqual(new FakeHost(bareHost()).files());
+        expect(h.files()).toEqual(host(bareHost()).files());
     });
 
     it("reads a package someone removed as not installed", async () => {
@@ -252,7 +252,7 @@ describe("addresses", () => {
         await expect(addressesFact.create(factContext(h), wrong)).rejects.toThrow(
             "fake (root@fake:22): interface ens9 not found on this host (see lvs:realServers[].interface); it has: eth0 eth1 eth2 lo ",
         );
-        expect(h.files()).toEqual(new FakeHost().files());
+        expect(h.files()).toEqual(host().files());
     });
 });
 
