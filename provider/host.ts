@@ -57,10 +57,24 @@ export async function runScript(
     throw new HostError(`${transport.label}: ${step} ${how}${detail ? `: ${detail}` : ""}`);
 }
 
-/** Scripts over SSH, through `sudo -n` for a user other than root (checked once per connection, with advice). */
+/**
+ * Why `sudo -n` did not run a script, from what it left: a shell that has no
+ * sudo exits 127 saying so; sudo that wants a password or refuses the user
+ * exits 1 with its own `sudo: ` line (scripts run as root never call sudo).
+ */
+export function sudoRefusal(result: ExecResult): "missing" | "refused" | undefined {
+    if (result.code === 127 && /sudo: (command )?not found|sudo: No such file/i.test(result.stderr)) return "missing";
+    if (result.code === 1 && /^sudo: /m.test(result.stderr)) return "refused";
+    return undefined;
+}
+
+/**
+ * Scripts over SSH, through `sudo -n` for a user other than root. Whether sudo
+ * works is told by the script's own run, not asked first: a question first
+ * would cost every host a session before its first script.
+ */
 export class SshTransport implements Transport {
     readonly label: string;
-    private static readonly sudoChecked = new WeakMap<SshPool, Map<string, Promise<void>>>();
 
     constructor(
         private readonly pool: SshPool,
@@ -70,39 +84,22 @@ export class SshTransport implements Transport {
         this.label = `${hostName} (${connection.user}@${connection.host}:${connection.port})`;
     }
 
-    private async exec(command: string, stdin?: string): Promise<ExecResult> {
+    async run(script: string, stdin?: string): Promise<ExecResult> {
+        const { user } = this.connection;
+        let result: ExecResult;
         try {
-            return await this.pool.exec(this.connection, { command, stdin });
+            result = await this.pool.exec(this.connection, { command: asRoot(script, user), stdin: stdin ?? "" });
         } catch (err) {
             throw new HostError(`${this.label}: cannot run commands over SSH: ${(err as Error).message}`);
         }
-    }
-
-    private checkSudo(): Promise<void> {
-        let checked = SshTransport.sudoChecked.get(this.pool);
-        if (!checked) SshTransport.sudoChecked.set(this.pool, (checked = new Map()));
-        const key = `${this.connection.user}@${this.connection.host}:${this.connection.port}`;
-        let check = checked.get(key);
-        if (!check) {
-            const user = this.connection.user;
-            check = this.exec("sudo -n true").then((r) => {
-                if (r.code === 0) return;
-                const missing = r.code === 127 || /not found/.test(r.stderr);
-                throw new HostError(
-                    `${this.label}: user ${user} cannot run \`sudo -n\` ` +
-                        `(${missing ? "sudo is not installed" : "sudo asks for a password or refuses"}): ` +
-                        `give ${user} passwordless sudo (a file /etc/sudoers.d/${user} with "${user} ALL=(ALL) ` +
-                        `NOPASSWD:ALL"), or connect as root (lvs:ssh.user)`,
-                );
-            });
-            check.catch(() => checked!.delete(key));
-            checked.set(key, check);
-        }
-        return check;
-    }
-
-    async run(script: string, stdin?: string): Promise<ExecResult> {
-        if (this.connection.user !== "root") await this.checkSudo();
-        return this.exec(asRoot(script, this.connection.user), stdin ?? "");
+        const refusal = user === "root" ? undefined : sudoRefusal(result);
+        if (refusal)
+            throw new HostError(
+                `${this.label}: user ${user} cannot run \`sudo -n\` ` +
+                    `(${refusal === "missing" ? "sudo is not installed" : "sudo asks for a password or refuses"}): ` +
+                    `give ${user} passwordless sudo (a file /etc/sudoers.d/${user} with "${user} ALL=(ALL) ` +
+                    `NOPASSWD:ALL"), or connect as root (lvs:ssh.user)`,
+            );
+        return result;
     }
 }

@@ -2,7 +2,7 @@
 // directly: the SDK's generic provider server (`@pulumi/pulumi/provider`) has
 // no detailed diff, and a preview must name each drifted table entry or host
 // fact, with the live value beside the desired one.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { z } from "zod";
@@ -14,6 +14,7 @@ import { Transport } from "./host";
 import { Callback, errorWithState, reply, serviceError, toStruct } from "./grpcReplies";
 import { Call, nameOf, PluginService, typeOf, withoutInternal } from "./pluginService";
 import { containsUnknown, reveal, secret } from "./rpcValues";
+import { ReadBatcher } from "./readBatch";
 import { timed } from "./timings";
 
 /** The provider's version, reported to the engine. */
@@ -35,6 +36,7 @@ function isCommandState(props: Props): boolean {
 
 export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
+    private readonly reads = new ReadBatcher();
 
     constructor(
         facts: Fact[],
@@ -62,11 +64,15 @@ export class LvsProviderServer extends PluginService {
         return plain;
     }
 
-    private context(fact: Fact, urn: string, props: Props): FactContext {
+    /** `batchReads`: the scripts only read (a Read call), so they may share a session with the host's other reads. */
+    private context(fact: Fact, urn: string, props: Props, batchReads = false): FactContext {
         const desired = this.desired(props);
         const connection = reveal(props.connection);
+        let transport = this.transportFor(connection, fact.hostName(desired));
+        // One batch per way of reaching a host (a digest: the connection holds secrets).
+        if (batchReads) transport = this.reads.through(transport, createHash("sha256").update(JSON.stringify(connection)).digest("hex"));
         return {
-            transport: timed(this.transportFor(connection, fact.hostName(desired)), urn),
+            transport: timed(transport, urn),
             status: (message) => this.log(urn, message),
             warn: (message) => this.log(urn, message, "warning"),
         };
@@ -212,7 +218,7 @@ export class LvsProviderServer extends PluginService {
             // What to read is what the program last asked for (the inputs); the state may already show drift.
             const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
             const live = await fact.read(
-                this.context(fact, urn, { ...wanted, connection: state.connection }),
+                this.context(fact, urn, { ...wanted, connection: state.connection }, true),
                 this.desired({ ...state, ...wanted }),
             );
             resp.setProperties(toStruct({ ...state, ...live }));

@@ -121,7 +121,7 @@ export const addressesFact = scripted<z.infer<typeof addressesSchema>>({
     hostName: (d) => d.hostName,
     scripts: (d) => addressesScripts(d),
     live: (stdout, state) => {
-        const live = parseAddressesRead(stdout);
+        const live = parseAddressesRead(stdout, state);
         return { addresses: live.addresses, persisted: live.persisted, ...(state.defaultRoute ? { defaultRoute: live.defaultRoute } : {}) };
     },
 });

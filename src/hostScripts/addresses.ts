@@ -6,7 +6,7 @@
 // and put back on delete.
 
 import { lines, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, requireInterfaces, REQUIRE_SYSTEMD, unitSafe } from "./common";
+import { CLEAN_STATE, FactScripts, preamble, PREFIXED, requireInterfaces, REQUIRE_SYSTEMD, unitSafe } from "./common";
 
 export interface AddressesFact {
     /** The host's name (its unit and state directory). */
@@ -118,21 +118,18 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             "else",
             sh`    rm -f ${path}.want`,
             "fi",
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet ${unit}`,
+            "# (The manager has the unit since the reload above or an earlier one: enable's own reload would only cost time.)",
+            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
             "# Applied directly too, so that an address someone removed comes back without a blip of the others.",
             ...startCommands(fact).map((c) => sh`ip ${words(c.split(" "))}`),
             sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
         ),
         read: lines(
             preamble(fact.hostName),
-            ...Object.entries(fact.addresses).map(
-                ([address, { interface: dev }]) =>
-                    sh`ip -o -4 address show dev ${dev} 2>/dev/null | awk '{ print $4 }' | grep -qxF ${address} && ` +
-                    sh`echo "address "${address}" "${dev}`,
-            ),
-            fact.defaultRoute
-                ? 'ip -4 route show default | awk \'$1 == "default" && $2 == "via" && $4 == "dev" { print "default-route", $3, $5; exit }\''
-                : "",
+            PREFIXED,
+            // Every IPv4 address and the default route, raw: parseAddressesRead picks out the wanted ones.
+            "ip -o -4 address show | prefixed inet",
+            fact.defaultRoute ? "ip -4 route show default | prefixed route" : "",
             sh`[ "$(cat ${path} 2>/dev/null)" = ${text.trimEnd()} ] && systemctl is-enabled --quiet ${unit} ` +
                 sh`2>/dev/null || echo "persisted false"`,
             "true",
@@ -158,12 +155,15 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
     };
 }
 
-export function parseAddressesRead(stdout: string): AddressesLive {
+export function parseAddressesRead(stdout: string, fact: AddressesFact): AddressesLive {
     const live: AddressesLive = { addresses: {}, persisted: true };
     for (const line of stdout.split("\n")) {
-        const [kind, a, b] = line.split(" ");
-        if (kind === "address" && a && b) live.addresses[a] = { interface: b };
-        if (kind === "default-route" && a && b) live.defaultRoute = { via: a, interface: b };
+        // `ip -o -4 address show`: "2: eth1    inet 192.168.2.1/24 brd … scope global eth1…" (a VLAN's name may carry "@link").
+        const inet = /^inet \d+:\s+([^\s@]+)\S*\s+inet\s+(\S+)/.exec(line);
+        if (inet && fact.addresses[inet[2]!]?.interface === inet[1]) live.addresses[inet[2]!] = { interface: inet[1]! };
+        // `ip -4 route show default`: the first "default via X dev Y …" line.
+        const route = /^route default via (\S+) dev (\S+)/.exec(line);
+        if (route && !live.defaultRoute) live.defaultRoute = { via: route[1]!, interface: route[2]! };
         if (line === "persisted false") live.persisted = false;
     }
     return live;

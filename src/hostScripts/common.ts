@@ -148,10 +148,18 @@ export function purgeIfInstalled(pkg: string, inUse?: { check: string; why: stri
 /** Whether a package is installed, as a read line: `installed true|false`. */
 export function readInstalled(pkg: string): string {
     return (
-        sh`dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null | grep -q 'install ok installed' && echo "installed ` +
-        sh`true" || echo "installed false"`
+        sh`case "$(dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null)" in *"install ok installed") echo "installed true" ;; ` +
+        sh`*) echo "installed false" ;; esac`
     );
 }
+
+/**
+ * Shell function `prefixed WORD`: copies its input to its output, each line
+ * after WORD and a space. Reads print raw lines this way and leave the parsing
+ * to the provider: the shell's own `read` costs no process, where a `sed` or
+ * `awk` per fact costs one, and on a slow host a refresh pays for every one.
+ */
+export const PREFIXED = 'prefixed() { while IFS= read -r _line || [ -n "$_line" ]; do printf \'%s %s\\n\' "$1" "$_line"; done; }';
 
 /** The read lines of a fact's script, as a map from key to the rest of the line (repeated keys: last wins). */
 export function readLines(stdout: string): Map<string, string> {

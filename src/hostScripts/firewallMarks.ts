@@ -91,7 +91,7 @@ export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
             sh`nft -f ${file} || fail "nft refused the firewall marks in "${file}`,
             writeFile(path, unitText(fact)),
             "systemctl daemon-reload",
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet ${unit}`,
+            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
             sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
         ),
         read: lines(

@@ -41,7 +41,7 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
             'mkdir -p "$state"',
             sh`[ -e "$state"/${unit}.enabled.orig ] || { systemctl is-enabled --quiet ${unit} && echo enabled || echo ` +
                 sh`disabled; } > "$state"/${unit}.enabled.orig`,
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet ${unit}`,
+            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
             sh`systemctl is-active --quiet ${unit} || systemctl start ${unit} || fail ${unit}" does not start: see journalctl -u "${unit}`,
         ),
         read: lines(

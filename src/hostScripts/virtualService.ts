@@ -10,7 +10,7 @@
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
 import { lines, sh, words } from "../shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble } from "./common";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED } from "./common";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
 export const RULES_FILE = "/etc/ipvsadm.rules";
@@ -25,7 +25,7 @@ export const IPVSADM_DEFAULTS = "/etc/default/ipvsadm";
 const BOOT_SERVICE = lines(
     "if [ -d /run/systemd/system ]; then",
     "    boot_service_enabled() { systemctl is-enabled --quiet ipvsadm 2>/dev/null; }",
-    "    boot_service_enable() { systemctl enable --quiet ipvsadm 2>/dev/null; }",
+    "    boot_service_enable() { systemctl enable --quiet --no-reload ipvsadm 2>/dev/null; }",
     "    boot_service_disable() { systemctl disable --quiet ipvsadm 2>/dev/null || true; }",
     "else",
     "    boot_service_enabled() { true; }",
@@ -39,9 +39,11 @@ export function readTableScript(director: string): string {
     return lines(
         preamble(director),
         BOOT_SERVICE,
-        "ipvsadm-save -n | sed 's/^/live /'",
-        sh`[ -f ${RULES_FILE} ] && sed 's/^/saved /' ${RULES_FILE} || true`,
-        sh`echo "auto $(sed -n 's/^AUTO=//p' ${IPVSADM_DEFAULTS} 2>/dev/null | tr -d '"' | tail -n 1)"`,
+        PREFIXED,
+        // (What Debian's ipvsadm-save runs, without the bash it takes to get there.)
+        "ipvsadm -S -n | prefixed live",
+        sh`if [ -f ${RULES_FILE} ]; then prefixed saved < ${RULES_FILE}; fi`,
+        sh`if [ -f ${IPVSADM_DEFAULTS} ]; then prefixed default < ${IPVSADM_DEFAULTS}; fi`,
         'boot_service_enabled && echo "boot-service enabled" || echo "boot-service disabled"',
     );
 }
@@ -54,7 +56,8 @@ export function parseTableRead(stdout: string): { live: string; saved: string; r
             .filter((l) => l.startsWith(prefix))
             .map((l) => l.slice(prefix.length))
             .join("\n");
-    const auto = /^auto (.*)$/m.exec(stdout)?.[1]?.trim();
+    // The last AUTO= line of /etc/default/ipvsadm counts, as when its init script sources it.
+    const auto = [...stdout.matchAll(/^default AUTO=(.*)$/gm)].pop()?.[1]?.replace(/["']/g, "").trim();
     return { live: take("live "), saved: take("saved "), restoreAtBoot: auto === "true" && /^boot-service enabled$/m.test(stdout) };
 }
 

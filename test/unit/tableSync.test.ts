@@ -22,9 +22,9 @@ function table(h: FakeHost): string[] {
     return h.run("ipvsadm-save -n").stdout.trimEnd().split("\n").filter(Boolean);
 }
 
-/** The commands that changed the table (not the reads). */
+/** The commands that changed the table (not the reads: listings and saves). */
 function changes(h: FakeHost): string[] {
-    return h.calls("ipvsadm").filter((c) => !/^ipvsadm -L\b/.test(c));
+    return h.calls("ipvsadm").filter((c) => !/^ipvsadm -[LS]\b/.test(c));
 }
 
 async function converged(h: FakeHost, desired: VirtualServiceState): Promise<string[]> {
@@ -174,7 +174,7 @@ describe("the virtual service's table sync, against a fake IPVS", () => {
     it("on a systemd director, enables Debian's ipvsadm service and gives its state back on delete", async () => {
         const h = director({ ...debianHost(), units: { ipvsadm: { enabled: false, active: false } } });
         await virtualServiceFact.create(factContext(h), tutorialService());
-        expect(h.calls("systemctl")).toContain("systemctl enable --quiet ipvsadm");
+        expect(h.calls("systemctl")).toContain("systemctl enable --quiet --no-reload ipvsadm");
         await virtualServiceFact.delete(factContext(h), tutorialService());
         expect(h.calls("systemctl")).toContain("systemctl disable --quiet ipvsadm");
     });

@@ -1,0 +1,61 @@
+// The reads print what the host's tools print, prefixed (no sed or awk on the
+// host); the parsers pick out the facts. Lines here are the lab's own output.
+import { describe, expect, it } from "vitest";
+import { AddressesFact, parseAddressesRead } from "../../src/hostScripts/addresses";
+import { parseTableRead } from "../../src/hostScripts/virtualService";
+
+const rs1: AddressesFact = {
+    hostName: "rs1",
+    description: "real server rs1",
+    addresses: { "192.168.2.100/24": { interface: "eth1" }, "10.1.0.5/24": { interface: "eth1.100" } },
+    defaultRoute: { via: "192.168.2.1", interface: "eth1" },
+    interfaceSetting: "lvs:realServers[].interface",
+};
+
+const inet = (line: string) => `inet ${line}`;
+
+describe("parseAddressesRead", () => {
+    it("reports the wanted addresses on their interfaces, and the first default route", () => {
+        const stdout = [
+            inet("1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever"),
+            inet("2: eth0    inet 10.77.0.12/24 brd 10.77.0.255 scope global eth0\\       valid_lft forever preferred_lft forever"),
+            inet("3: eth1    inet 192.168.2.100/24 scope global eth1\\       valid_lft forever preferred_lft forever"),
+            inet("4: eth1.100@eth1    inet 10.1.0.5/24 scope global eth1.100\\       valid_lft forever preferred_lft forever"),
+            "route default via 192.168.2.1 dev eth1 ",
+            "route default via 10.77.0.1 dev eth0 metric 200",
+        ].join("\n");
+        expect(parseAddressesRead(stdout, rs1)).toEqual({
+            addresses: { "192.168.2.100/24": { interface: "eth1" }, "10.1.0.5/24": { interface: "eth1.100" } },
+            defaultRoute: { via: "192.168.2.1", interface: "eth1" },
+            persisted: true,
+        });
+    });
+
+    it("counts a wanted address on another interface as missing, and notes an unpersisted unit", () => {
+        const stdout = [inet("2: eth0    inet 192.168.2.100/24 scope global eth0"), "persisted false"].join("\n");
+        expect(parseAddressesRead(stdout, rs1)).toEqual({ addresses: {}, persisted: false });
+    });
+});
+
+describe("parseTableRead", () => {
+    it("takes the live and saved rules, and restores at boot only when the last AUTO says true and the service is enabled", () => {
+        const read = (defaults: string[], service: string) =>
+            parseTableRead(
+                [
+                    "live -A -t 192.168.145.100:80 -s rr",
+                    "saved -A -t 192.168.145.100:80 -s rr",
+                    ...defaults.map((l) => `default ${l}`),
+                    `boot-service ${service}`,
+                ].join("\n"),
+            );
+        expect(read(["# ipvsadm", 'AUTO="true"', 'DAEMON="none"'], "enabled")).toEqual({
+            live: "-A -t 192.168.145.100:80 -s rr",
+            saved: "-A -t 192.168.145.100:80 -s rr",
+            restoreAtBoot: true,
+        });
+        expect(read(['AUTO="true"', "AUTO=false"], "enabled").restoreAtBoot).toBe(false);
+        expect(read(['AUTO="false"', "AUTO='true'"], "enabled").restoreAtBoot).toBe(true);
+        expect(read(['AUTO="true"'], "disabled").restoreAtBoot).toBe(false);
+        expect(read([], "enabled").restoreAtBoot).toBe(false);
+    });
+});
