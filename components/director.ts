@@ -84,12 +84,20 @@ interface DirectorSpec {
     drainTimeout: number;
 }
 
-function resourceName(vs: DirectorVirtualService, index: number, director: string): string {
+/**
+ * The name of a virtual service's resource, which must be known when it is
+ * declared: its own `name`, or one made of its protocol and port (or mark).
+ * `where` says which entry needs a name when those are computed.
+ */
+export function virtualServiceResourceName(
+    vs: Pick<DirectorVirtualService, "name" | "protocol" | "port" | "fwmark">,
+    where: string,
+): string {
     const protocol = vs.protocol ?? "tcp";
     const known = typeof protocol === "string" && (vs.fwmark === undefined ? typeof vs.port === "number" : typeof vs.fwmark === "number");
     if (vs.name || known)
         return serviceName({ name: vs.name, protocol: protocol as Protocol, port: vs.port as number, fwmark: vs.fwmark as number });
-    throw new pulumi.RunError(`Director ${director}: virtualServices[${index}] needs a name when its protocol, port or fwmark is computed`);
+    throw new pulumi.RunError(`${where} needs a name when its protocol, port or fwmark is computed`);
 }
 
 function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpec> {
@@ -163,7 +171,7 @@ export class Director extends pulumi.ComponentResource {
         const connection = args.connection;
         const ready = args.container ? [] : this.hostFacts(name, hostName, args, spec);
         this.virtualServices = args.virtualServices.map((vs, i) => {
-            const vsName = resourceName(vs, i, name);
+            const vsName = virtualServiceResourceName(vs, `Director ${name}: virtualServices[${i}]`);
             const service = spec.apply((s) => s.virtualServices[i]!);
             const fwmark = vs.fwmark !== undefined;
             return new VirtualService(

@@ -15,10 +15,9 @@ import {
     Persistence,
     Protocol,
     Scheduler,
-    serviceName,
 } from "../src/spec";
 import { validateCluster } from "../src/validate";
-import { Director, DirectorVirtualService } from "./director";
+import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
 import { InputOf, mapInput, validated } from "./inputs";
 import { RealServer } from "./realServer";
 
@@ -156,18 +155,6 @@ function specOf(args: LvsClusterArgs): InputOf<ClusterSpec> {
     } as InputOf<ClusterSpec>;
 }
 
-export function resourceName(vs: ClusterVirtualServiceArgs, index: number, cluster: string): string {
-    const protocol = vs.protocol ?? "tcp";
-    const fwmark = vs.fwmark;
-    const port = fwmark === undefined ? (vs.port ?? 80) : undefined;
-    const known = typeof protocol === "string" && (fwmark === undefined ? typeof port === "number" : typeof fwmark === "number");
-    if (vs.name || known)
-        return serviceName({ name: vs.name, protocol: protocol as Protocol, port: port as number, fwmark: fwmark as number });
-    throw new pulumi.RunError(
-        `LvsCluster ${cluster}: virtualServices[${index}] needs a name when its protocol, port or fwmark is computed`,
-    );
-}
-
 /** The director's virtual services of a cluster: each entry's real server by its address. */
 export function directorServices(
     cluster: string,
@@ -178,7 +165,11 @@ export function directorServices(
     return services.map((vs, s) => {
         const service = spec.virtualServices[s]!;
         return {
-            name: resourceName(vs, s, cluster),
+            // (The cluster's port defaults to 80 before the Director sees it.)
+            name: virtualServiceResourceName(
+                { ...vs, port: vs.fwmark === undefined ? (vs.port ?? 80) : undefined },
+                `LvsCluster ${cluster}: virtualServices[${s}]`,
+            ),
             protocol: service.protocol,
             ...(vs.fwmark !== undefined
                 ? { fwmark: service.apply((v) => v.fwmark!), ports: service.apply((v) => v.ports ?? []) }

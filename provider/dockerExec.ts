@@ -3,7 +3,7 @@
 // with the same failure reporting as over SSH (host.ts).
 import { PassThrough } from "node:stream";
 import Dockerode from "dockerode";
-import { connectionOptions } from "../plugins/docker/src/client";
+import { connectionOptions, daemonMessage } from "../plugins/docker/src/client";
 import { HostError, Transport } from "./host";
 import { ExecResult } from "./ssh";
 
@@ -67,8 +67,7 @@ export class DockerExecTransport implements Transport {
             const info = await exec.inspect();
             return { code: info.ExitCode ?? null, stdout: await stdout, stderr: await stderr };
         } catch (err) {
-            const message = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
-            throw new HostError(`${this.label}: cannot run commands in the container: ${message}`);
+            throw new HostError(`${this.label}: cannot run commands in the container: ${daemonMessage(err)}`);
         }
     }
 }

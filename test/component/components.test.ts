@@ -4,43 +4,15 @@
 // outputs users look up, computed by the components.
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { LvsClusterArgs } from "../../components";
 import { parseClusterConfig } from "../../src/config";
 import type { ClusterSpec } from "../../src/spec";
+import { Declared, recordDeclarations, value } from "../support/mocks";
 import { drConfig, keyFileEnv, tutorialSpec } from "../support/specs";
 
-interface Declared {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-}
-let declared: Declared[] = [];
+const declared = recordDeclarations();
 
-beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                declared.push({ type: args.type, name: args.name, inputs: args.inputs });
-                return { id: `${args.name}-id`, state: args.inputs };
-            },
-            call: () => ({}),
-        },
-        "lvs",
-        "test",
-        false,
-    );
-});
-
-beforeEach(() => {
-    declared = [];
-});
-
-function value<T>(output: pulumi.Output<T>): Promise<T> {
-    return (output as unknown as { promise(): Promise<T> }).promise();
-}
-
-/** Runs `work` with unhandled rejections collected instead of failing the test run; returns them. */
 async function collectingUnhandled(work: () => Promise<void>): Promise<unknown[]> {
     const saved = process.listeners("unhandledRejection");
     const seen: unknown[] = [];
@@ -402,6 +374,30 @@ describe("Director and RealServer on their own", () => {
             host: "edge.example.internal",
             user: "deploy",
         });
+    });
+
+    it("ask for a service's name when its protocol, port or mark is computed (the resource's name must be known now)", async () => {
+        const { Director, LvsCluster } = await import("../../components");
+        const computedPort = pulumi.output(Promise.resolve(8080));
+        expect(
+            () =>
+                new Director("edge2", {
+                    connection: { host: "h", privateKey: "K" },
+                    vip: { interface: "eth1", address: "192.168.145.100", prefixLength: 24 },
+                    dip: { interface: "eth2", address: "192.168.2.1", prefixLength: 24 },
+                    virtualServices: [
+                        { port: 80, realServers: [] },
+                        { port: computedPort, realServers: [] },
+                    ],
+                }),
+        ).toThrow("Director edge2: virtualServices[1] needs a name when its protocol, port or fwmark is computed");
+        expect(() => new LvsCluster("lvs2", { ...tutorialSpec(), privateKey: "K", virtualServices: [{ port: computedPort }] })).toThrow(
+            "LvsCluster lvs2: virtualServices[0] needs a name when its protocol, port or fwmark is computed",
+        );
+        // Named, or with the cluster's default port 80, they need nothing more.
+        await tutorialCluster("lvs3", (args) => (args.virtualServices = [{ name: "web", port: computedPort }, {}]));
+        const services = [...custom("lvs3-").values()].filter((d) => d.type === "lvs:ipvs:VirtualService");
+        expect(services.map((d) => d.name).sort()).toEqual(["lvs3-director-tcp-80", "lvs3-director-web"]);
     });
 
     it("refuse arguments that would reach a host unchecked, naming each", async () => {

@@ -2,37 +2,12 @@
 // the Docker networks, image, containers and their settings, and the
 // director's virtual service run through the engine's exec; and that bad
 // arguments fail before anything is declared.
-import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ContainerClusterArgs } from "../../components";
+import { recordDeclarations, value } from "../support/mocks";
 
-interface Declared {
-    type: string;
-    name: string;
-    inputs: Record<string, any>;
-}
-let declared: Declared[] = [];
-
-beforeAll(async () => {
-    await pulumi.runtime.setMocks(
-        {
-            newResource: (args) => {
-                declared.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const outputs: Record<string, unknown> = { ...args.inputs };
-                if (args.type === "docker:index/remoteImage:RemoteImage") outputs.imageId = "sha256:0123";
-                return { id: `${args.name}-id`, state: outputs };
-            },
-            call: () => ({}),
-        },
-        "lvs",
-        "test",
-        false,
-    );
-});
-
-beforeEach(() => {
-    declared = [];
-});
+// (The engine's image ID, as the provider reports it.)
+const declared = recordDeclarations((type) => (type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:0123" } : {}));
 
 function args(): ContainerClusterArgs {
     return {
@@ -52,7 +27,7 @@ async function cluster(change: (a: ContainerClusterArgs) => void = () => undefin
     const a = args();
     change(a);
     const c = new ContainerCluster("lvs", a);
-    await (c.vipUrl as unknown as { promise(): Promise<string> }).promise();
+    await value(c.vipUrl);
     await new Promise((r) => setTimeout(r, 50));
     return c;
 }

@@ -2,41 +2,32 @@
 // user's that uses `@pulumi/command` runs it with this toolchain: found as an
 // installed plugin (the toolchain's own Pulumi home), so the CLI does not warn
 // about a plugin on $PATH, and the command runs, updates and is deleted.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { repo, toolchainEnv } from "../support/pulumi";
+import { Stack } from "@pulumi/pulumi/automation";
+import { devStack, javaScriptProgram } from "../support/pulumi";
 
 let base: string;
 let stack: Stack;
 
 beforeAll(async () => {
     base = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-command-"));
-    const program = path.join(base, "program");
-    mkdirSync(program);
-    symlinkSync(path.join(repo, "node_modules"), path.join(program, "node_modules"));
-    // Plain JavaScript: what is under test is the plugin, not a TypeScript setup.
-    writeFileSync(path.join(program, "Pulumi.yaml"), "name: uses-command\nruntime: nodejs\nmain: index.js\n");
-    writeFileSync(path.join(program, "package.json"), JSON.stringify({ name: "uses-command", private: true }));
-    writeFileSync(
-        path.join(program, "index.js"),
-        [
-            'const pulumi = require("@pulumi/pulumi");',
-            'const { local } = require("@pulumi/command");',
-            'const text = new pulumi.Config().get("text") ?? "first";',
-            'const cmd = new local.Command("hello", { create: `echo ${text}`, delete: "true" });',
-            "exports.stdout = cmd.stdout;",
-            "",
-        ].join("\n"),
-    );
-    const state = path.join(base, "state");
-    mkdirSync(state);
-    const pulumiCommand = await PulumiCommand.get({ root: path.join(repo, ".toolchain") });
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "dev", workDir: program },
-        { pulumiCommand, envVars: toolchainEnv(state) },
+    stack = await devStack(
+        base,
+        javaScriptProgram(
+            base,
+            "uses-command",
+            [
+                'const pulumi = require("@pulumi/pulumi");',
+                'const { local } = require("@pulumi/command");',
+                'const text = new pulumi.Config().get("text") ?? "first";',
+                'const cmd = new local.Command("hello", { create: `echo ${text}`, delete: "true" });',
+                "exports.stdout = cmd.stdout;",
+                "",
+            ].join("\n"),
+        ),
     );
 });
 

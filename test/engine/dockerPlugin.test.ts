@@ -6,13 +6,13 @@
 // restart-policy change updates in place, a content change replaces; refresh
 // sees a stopped or removed container; destroy leaves nothing of the stack.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { startDockerd, TEST_IMAGE, TestDockerd } from "../support/dockerd";
-import { repo, toolchainEnv } from "../support/pulumi";
+import { devStack, javaScriptProgram } from "../support/pulumi";
 
 const PREFIX = "plugtest";
 const ADDRESS = "10.210.1.10";
@@ -51,19 +51,7 @@ exports.imageId = image.imageId;
 beforeAll(async () => {
     engine = await startDockerd();
     base = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-docker-"));
-    const program = path.join(base, "program");
-    mkdirSync(program);
-    symlinkSync(path.join(repo, "node_modules"), path.join(program, "node_modules"));
-    writeFileSync(path.join(program, "Pulumi.yaml"), "name: uses-docker\nruntime: nodejs\nmain: index.js\n");
-    writeFileSync(path.join(program, "package.json"), JSON.stringify({ name: "uses-docker", private: true }));
-    writeFileSync(path.join(program, "index.js"), PROGRAM);
-    const state = path.join(base, "state");
-    mkdirSync(state);
-    const pulumiCommand = await PulumiCommand.get({ root: path.join(repo, ".toolchain") });
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "dev", workDir: program },
-        { pulumiCommand, envVars: toolchainEnv(state) },
-    );
+    stack = await devStack(base, javaScriptProgram(base, "uses-docker", PROGRAM));
     await stack.setAllConfig({ host: { value: engine.host }, image: { value: TEST_IMAGE } });
 }, 180_000);
 

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { repo, toolchainEnv } from "../support/pulumi";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { devStack, repo } from "../support/pulumi";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, InterfaceAddress, LvsCluster } from "pulumi-lvs";
@@ -98,13 +98,7 @@ beforeAll(async () => {
         stdio: ["ignore", "ignore", "inherit"],
     });
 
-    const state = path.join(base, "state");
-    mkdirSync(state);
-    const pulumiCommand = await PulumiCommand.get({ root: path.join(repo, ".toolchain") });
-    stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: "dev", workDir: program },
-        { pulumiCommand, envVars: toolchainEnv(state) },
-    );
+    stack = await devStack(base, program);
     const key = path.join(base, "id_ed25519");
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
     await stack.setConfig("key", { value: execFileSync("cat", [key]).toString(), secret: true });

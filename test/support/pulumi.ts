@@ -3,7 +3,7 @@
 // local file backend in a temp dir, and a temp copy of the program
 // (scripts/copy-program.sh) so the engine's writes never touch the checkout.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -47,4 +47,26 @@ export async function projectCopy(): Promise<Project> {
         stack: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars }),
         cleanup: () => rmSync(base, { recursive: true, force: true }),
     };
+}
+
+/**
+ * A plain JavaScript Pulumi program in `base`/program, with the repository's
+ * node_modules: what is under test is a plugin, not a TypeScript setup.
+ */
+export function javaScriptProgram(base: string, name: string, source: string): string {
+    const program = path.join(base, "program");
+    mkdirSync(program);
+    symlinkSync(path.join(repo, "node_modules"), path.join(program, "node_modules"));
+    writeFileSync(path.join(program, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\nmain: index.js\n`);
+    writeFileSync(path.join(program, "package.json"), JSON.stringify({ name, private: true }));
+    writeFileSync(path.join(program, "index.js"), source);
+    return program;
+}
+
+/** The `dev` stack of the program in `program`, run by the toolchain's CLI with its state in `base`/state. */
+export async function devStack(base: string, program: string): Promise<Stack> {
+    const state = path.join(base, "state");
+    mkdirSync(state);
+    const pulumiCommand = await PulumiCommand.get({ root: path.join(repo, ".toolchain") });
+    return LocalWorkspace.createOrSelectStack({ stackName: "dev", workDir: program }, { pulumiCommand, envVars: toolchainEnv(state) });
 }

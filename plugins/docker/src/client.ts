@@ -35,3 +35,10 @@ export async function connect(host: string): Promise<Dockerode> {
     }
     return docker;
 }
+
+/** The daemon's own message, as the Docker CLI and the official provider show it. */
+export function daemonMessage(err: unknown): string {
+    const json = (err as { json?: { message?: string } }).json;
+    if (json && typeof json.message === "string") return `Error response from daemon: ${json.message}`;
+    return err instanceof Error ? err.message : String(err);
+}

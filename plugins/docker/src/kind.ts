@@ -42,13 +42,6 @@ export function statusOf(err: unknown): number | undefined {
     return (err as { statusCode?: number }).statusCode;
 }
 
-/** The daemon's own message, as the Docker CLI and the official provider show it. */
-export function daemonMessage(err: unknown): string {
-    const json = (err as { json?: { message?: string } }).json;
-    if (json && typeof json.message === "string") return `Error response from daemon: ${json.message}`;
-    return err instanceof Error ? err.message : String(err);
-}
-
 /** Runs a call whose "not found" answer means there is nothing left to do. */
 export async function ignoringNotFound(call: () => Promise<unknown>): Promise<void> {
     try {

@@ -3,7 +3,8 @@
 // inspect, and delete waits while containers are still leaving the network.
 import type Dockerode from "dockerode";
 import { z } from "zod";
-import { daemonMessage, labelMap, labelsSchema, Props, ResourceKind, statusOf } from "./kind";
+import { daemonMessage } from "./client";
+import { labelMap, labelsSchema, Props, ResourceKind, statusOf } from "./kind";
 
 const ipamConfig = z
     .object({

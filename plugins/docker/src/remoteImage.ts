@@ -3,7 +3,8 @@
 // with no registry), and untagged on delete unless `keepLocally`.
 import type Dockerode from "dockerode";
 import { z } from "zod";
-import { daemonMessage, Props, ResourceKind, statusOf } from "./kind";
+import { daemonMessage } from "./client";
+import { Props, ResourceKind, statusOf } from "./kind";
 
 const schema = z
     .object({
