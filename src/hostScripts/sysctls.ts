@@ -3,8 +3,8 @@
 // need loaded early enough for systemd-sysctl to apply them. The value found
 // before is recorded once and put back on delete, also for a setting a later
 // version of the fact no longer lists.
-import { lines, raw, sh, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble } from "./common";
+import { lines, raw, sh, words, writeFile } from "../shell";
+import { CLEAN_STATE, FactScripts, preamble, PREFIXED } from "./common";
 
 export interface SysctlsFact {
     /** The host's name (its state directory and file names). */
@@ -91,7 +91,9 @@ export function sysctlsScripts(fact: SysctlsFact): FactScripts {
         ),
         read: lines(
             preamble(fact.hostName),
-            ...keys.map((key) => sh`printf 'value %s %s\\n' ${key} "$(sysctl -n ${key} 2>/dev/null || echo '-')"`),
+            PREFIXED,
+            // One sysctl for every key, "key = value" each; a key the kernel lacks is left out (-e).
+            sh`sysctl -e ${words(keys)} 2>/dev/null | prefixed value`,
             sh`[ "$(cat ${sysctlFile(fact.hostName)} 2>/dev/null)" = ${sysctlFileText(fact).trimEnd()} ] || echo "persisted false"`,
             fact.modules.length > 0
                 ? sh`[ "$(cat ${modulesFile(fact.hostName)} 2>/dev/null)" = ${modulesFileText(fact).trimEnd()} ] || echo "persisted false"`
@@ -126,8 +128,8 @@ export function parseSysctlsRead(stdout: string): SysctlsLive {
     const values: Record<string, string> = {};
     let persisted = true;
     for (const line of stdout.split("\n")) {
-        const m = /^value (\S+) (.*)$/.exec(line);
-        if (m && m[2] !== "-") values[m[1]!] = m[2]!.trim();
+        const m = /^value (\S+) = (.*)$/.exec(line);
+        if (m) values[m[1]!] = m[2]!.trim();
         if (line === "persisted false") persisted = false;
     }
     return { values, persisted };

@@ -2,6 +2,7 @@
 // host); the parsers pick out the facts. Lines here are the lab's own output.
 import { describe, expect, it } from "vitest";
 import { AddressesFact, parseAddressesRead } from "../../src/hostScripts/addresses";
+import { parseSysctlsRead } from "../../src/hostScripts/sysctls";
 import { parseTableRead } from "../../src/hostScripts/virtualService";
 
 const rs1: AddressesFact = {
@@ -57,5 +58,21 @@ describe("parseTableRead", () => {
         expect(read(['AUTO="false"', "AUTO='true'"], "enabled").restoreAtBoot).toBe(true);
         expect(read(['AUTO="true"'], "disabled").restoreAtBoot).toBe(false);
         expect(read([], "enabled").restoreAtBoot).toBe(false);
+    });
+});
+
+describe("parseSysctlsRead", () => {
+    it("takes each key sysctl printed, leaves out the ones the kernel lacks, and notes files not in place", () => {
+        const stdout = [
+            "value net.ipv4.ip_forward = 1",
+            "value net.ipv4.vs.conn_reuse_mode = 0",
+            "value net.ipv4.ip_local_port_range = 32768\t60999",
+            "persisted false",
+        ].join("\n");
+        expect(parseSysctlsRead(stdout)).toEqual({
+            values: { "net.ipv4.ip_forward": "1", "net.ipv4.vs.conn_reuse_mode": "0", "net.ipv4.ip_local_port_range": "32768\t60999" },
+            persisted: false,
+        });
+        expect(parseSysctlsRead("value net.ipv4.ip_forward = 0\n")).toEqual({ values: { "net.ipv4.ip_forward": "0" }, persisted: true });
     });
 });

@@ -189,6 +189,16 @@ function sysctl(argv) {
         out(state.sysctl[key] + "\n");
         return;
     }
+    // `sysctl [-e] KEY...`: each key as "key = value"; -e passes over keys the kernel lacks.
+    const ignoreUnknown = rest.includes("-e");
+    const reads = rest.filter((a) => a !== "-e" && !a.includes("="));
+    if (reads.length > 0) {
+        for (const key of reads) {
+            if (key in state.sysctl) out(`${key} = ${state.sysctl[key]}\n`);
+            else if (!ignoreUnknown) fail(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, "/")}: No such file or directory`, 255);
+        }
+        return;
+    }
     for (const assignment of rest) {
         const [key, value] = assignment.split("=");
         if (!(key in state.sysctl)) fail(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, "/")}: No such file or directory`, 255);
