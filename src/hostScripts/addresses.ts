@@ -5,8 +5,19 @@
 // network manager the host uses. The default route found before is recorded
 // and put back on delete.
 
-import { lines, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, PREFIXED, requireInterfaces, REQUIRE_SYSTEMD, unitSafe } from "./common";
+import { lines, sh, words } from "../shell";
+import {
+    CLEAN_STATE,
+    FactScripts,
+    installUnit,
+    preamble,
+    PREFIXED,
+    removeUnit,
+    requireInterfaces,
+    REQUIRE_SYSTEMD,
+    startUnit,
+    unitSafe,
+} from "./common";
 
 export interface AddressesFact {
     /** The host's name (its unit and state directory). */
@@ -109,20 +120,11 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             '        ip -o link show dev "$dev" | grep -q "[<,]UP[,>]" || echo "$dev"',
             '    done > "$state"/links-down.orig.new && mv "$state"/links-down.orig.new "$state"/links-down.orig',
             "}",
-            writeFile(`${path}.want`, text),
-            "# A changed unit: the old one is stopped first, so that its stop removes what it added.",
-            sh`if ! cmp -s ${path}.want ${path}; then`,
-            sh`    [ -e ${path} ] && systemctl stop ${unit}`,
-            sh`    mv ${path}.want ${path}`,
-            "    systemctl daemon-reload",
-            "else",
-            sh`    rm -f ${path}.want`,
-            "fi",
-            "# (The manager has the unit since the reload above or an earlier one: enable's own reload would only cost time.)",
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
+            "# A changed unit is stopped first, so that its stop removes what it added.",
+            installUnit(unit, text, true),
             "# Applied directly too, so that an address someone removed comes back without a blip of the others.",
             ...startCommands(fact).map((c) => sh`ip ${words(c.split(" "))}`),
-            sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
+            startUnit(unit),
         ),
         read: lines(
             preamble(fact.hostName),
@@ -136,11 +138,7 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
         ),
         remove: lines(
             preamble(fact.hostName),
-            sh`if [ -e ${path} ]; then`,
-            sh`    systemctl disable --now --quiet ${unit} || true`,
-            sh`    rm -f ${path}`,
-            "    systemctl daemon-reload",
-            "fi",
+            removeUnit(unit),
             'if [ -s "$state"/default-route.orig ] && [ -z "$(ip -4 route show default)" ]; then',
             '    ip route replace $(cat "$state"/default-route.orig) || warn "could not restore the default route: ' +
                 '$(cat "$state"/default-route.orig)"',

@@ -2,7 +2,7 @@
 // undo a change, the first lines of every script, failures that explain
 // themselves in one line, and the package helpers (install with apt when
 // missing, purge exactly what was installed).
-import { lines, raw, sh, words } from "../shell";
+import { lines, raw, sh, words, writeFile } from "../shell";
 
 /** The scripts of one host fact: converge it, read it back, undo it. */
 export interface FactScripts {
@@ -60,6 +60,41 @@ export const HOST_LOCK = lines(
 /** Refuses hosts without systemd, for facts that are kept by systemd units. */
 export const REQUIRE_SYSTEMD =
     'command -v systemctl >/dev/null 2>&1 || fail "this host has no systemd: pulumi-lvs manages Debian or Ubuntu hosts with systemd"';
+
+/**
+ * Puts a unit file of pulumi-lvs's in place, enabled and started. systemd
+ * reloads (seconds on a slow host) only when a unit it already has changed: a
+ * new unit is loaded when first started (systemd 246 and later; older ones get
+ * the reload when that start fails). `stopChanged`: a changed unit is stopped
+ * first, so that its stop undoes what the old one did.
+ */
+export function installUnit(unit: string, text: string, stopChanged: boolean): string {
+    const path = `/etc/systemd/system/${unit}`;
+    return lines(
+        writeFile(`${path}.want`, text),
+        sh`if cmp -s ${path}.want ${path}; then`,
+        sh`    rm -f ${path}.want`,
+        sh`elif [ -e ${path} ]; then`,
+        stopChanged ? sh`    systemctl stop ${unit}` : "",
+        sh`    mv ${path}.want ${path}`,
+        "    systemctl daemon-reload",
+        "else",
+        sh`    mv ${path}.want ${path}`,
+        "fi",
+        sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
+    ).trimEnd();
+}
+
+/** Starts a unit that installUnit put in place, unless it runs. */
+export function startUnit(unit: string): string {
+    return sh`systemctl is-active --quiet ${unit} || systemctl start ${unit} 2>/dev/null || { systemctl daemon-reload && systemctl start ${unit}; }`;
+}
+
+/** Stops, disables and removes a unit of pulumi-lvs's, with one reload so that systemd forgets it. */
+export function removeUnit(unit: string): string {
+    const path = `/etc/systemd/system/${unit}`;
+    return sh`if [ -e ${path} ]; then systemctl disable --now --quiet --no-reload ${unit} || true; rm -f ${path}; systemctl daemon-reload; fi`;
+}
 
 /** Fails with the host's interface names unless every given interface exists; `setting` tells where to fix it. */
 export function requireInterfaces(devices: string[], setting: string): string {

@@ -6,7 +6,7 @@
 // at boot; its stop deletes the table.
 import { Protocol } from "../ipvs/model";
 import { lines, sh, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, REQUIRE_SYSTEMD, unitSafe } from "./common";
+import { CLEAN_STATE, FactScripts, installUnit, preamble, removeUnit, REQUIRE_SYSTEMD, startUnit, unitSafe } from "./common";
 
 export interface FirewallMark {
     protocol: Protocol;
@@ -78,7 +78,6 @@ function unitText(fact: FirewallMarksFact): string {
 
 export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
     const unit = unitName(fact.hostName);
-    const path = `/etc/systemd/system/${unit}`;
     const file = rulesFile(fact.hostName);
     const table = tableName(fact.hostName);
     return {
@@ -89,10 +88,9 @@ export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
             'mkdir -p "$state" /etc/pulumi-lvs',
             writeFile(file, marksRuleset(fact)),
             sh`nft -f ${file} || fail "nft refused the firewall marks in "${file}`,
-            writeFile(path, unitText(fact)),
-            "systemctl daemon-reload",
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
-            sh`systemctl is-active --quiet ${unit} || systemctl start ${unit}`,
+            // (Not stopped when changed: its stop would take away the marks just loaded.)
+            installUnit(unit, unitText(fact), false),
+            startUnit(unit),
         ),
         read: lines(
             preamble(fact.hostName),
@@ -104,7 +102,7 @@ export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
         ),
         remove: lines(
             preamble(fact.hostName),
-            sh`if [ -e ${path} ]; then systemctl disable --now --quiet ${unit} || true; rm -f ${path}; systemctl daemon-reload; fi`,
+            removeUnit(unit),
             sh`nft delete table ip ${table} 2>/dev/null || true`,
             sh`rm -f ${file}`,
             "rmdir /etc/pulumi-lvs 2>/dev/null || true",
