@@ -5,7 +5,8 @@
 // and last lines of output.
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
 import { asRoot } from "../src/shell";
-import { Connection, ExecResult, SshPool } from "./ssh";
+import type { SshExec } from "./keptSsh";
+import { Connection, ExecResult } from "./ssh";
 
 /** A failure on a host, already phrased for the user. */
 export class HostError extends Error {
@@ -77,7 +78,7 @@ export class SshTransport implements Transport {
     readonly label: string;
 
     constructor(
-        private readonly pool: SshPool,
+        private readonly pool: SshExec,
         private readonly connection: Connection,
         hostName: string,
     ) {

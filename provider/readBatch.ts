@@ -2,7 +2,7 @@
 // (its addresses, sysctls, services, table). Each script on its own costs a
 // session: sshd's session setup, sudo, a shell. Read scripts change nothing,
 // so the ones that arrive together for one host run as one session instead,
-// side by side, and each still gets its own stdout, stderr and exit status.
+// one after another, and each still gets its own stdout, stderr and exit status.
 // Only reads are batched: a create, update or delete runs in the order the
 // engine asks for it, on its own.
 import { randomBytes } from "node:crypto";
@@ -30,36 +30,47 @@ interface Batch {
     parts: Part[];
 }
 
-/** One shell script that runs every part as `sh -c` at once, then prints each one's output between marker lines. */
+/**
+ * One shell script that runs every part in turn, each in a subshell of its
+ * own (a fork, not a new shell: on an emulated host every exec costs tens of
+ * milliseconds, and the parts are small), and marks where each part's
+ * stdout, stderr and exit status begin: stdout and stderr come back on their
+ * own streams, so each carries its own markers and nothing is buffered in
+ * files. `eval` parses each part on its own, so one that does not parse fails
+ * alone.
+ */
 export function batchScript(scripts: string[], marker: string): string {
-    const out: string[] = ["t=$(mktemp -d) || exit 1", `trap 'rm -rf "$t"' EXIT`];
-    scripts.forEach((script, i) => out.push(`sh -c ${shellQuote(script)} >"$t/${i}.out" 2>"$t/${i}.err" </dev/null & p${i}=$!`));
-    scripts.forEach((_, i) => out.push(`wait "$p${i}"; r${i}=$?`));
-    scripts.forEach((_, i) =>
+    const out: string[] = [];
+    scripts.forEach((script, i) =>
         out.push(
-            `printf '\\n%s\\n' '${marker} ${i} out'; cat "$t/${i}.out"`,
-            `printf '\\n%s\\n' '${marker} ${i} err'; cat "$t/${i}.err"`,
-            `printf '\\n%s %s\\n' '${marker} ${i} rc' "$r${i}"`,
+            `printf '\\n%s\\n' '${marker} ${i} out'; printf '\\n%s\\n' '${marker} ${i} err' >&2`,
+            `(eval ${shellQuote(script)}) </dev/null`,
+            `printf '\\n%s %s\\n' '${marker} ${i} rc' "$?"`,
         ),
     );
     return out.join("\n") + "\n";
 }
 
-/** Splits a batch's stdout back into each part's result; undefined when the batch did not get as far as printing them all. */
-export function splitBatchOutput(stdout: string, count: number, marker: string): ExecResult[] | undefined {
+/**
+ * Splits a batch's output back into each part's result; undefined when the
+ * batch did not get as far as printing them all. A newline printed before a
+ * marker is the marker's, not the part's.
+ */
+export function splitBatchOutput(output: { stdout: string; stderr: string }, count: number, marker: string): ExecResult[] | undefined {
     const results: ExecResult[] = Array.from({ length: count }, () => ({ code: null, stdout: "", stderr: "" }));
     const seen = new Set<string>();
-    // Each section starts with a marker line; the newline printed before a marker is the marker's, not the output's.
-    const pieces = stdout.split(new RegExp(`\\n${marker} (\\d+) (out|err|rc)(?: (\\d+))?\\n`));
-    for (let i = 1; i + 3 < pieces.length; i += 4) {
-        const [index, kind, code] = [Number(pieces[i]), pieces[i + 1], pieces[i + 2]];
-        const text = pieces[i + 3] ?? "";
-        const result = results[index];
-        if (!result) return undefined;
-        if (kind === "out") result.stdout = text;
-        else if (kind === "err") result.stderr = text;
-        else result.code = Number(code);
-        seen.add(`${index} ${kind}`);
+    for (const stream of ["stdout", "stderr"] as const) {
+        const pieces = output[stream].split(new RegExp(`\\n${marker} (\\d+) (out|err|rc)(?: (\\d+))?\\n`));
+        for (let i = 1; i + 3 < pieces.length; i += 4) {
+            const [index, kind, code] = [Number(pieces[i]), pieces[i + 1], pieces[i + 2]];
+            const text = pieces[i + 3] ?? "";
+            const result = results[index];
+            if (!result || (kind === "err") !== (stream === "stderr")) return undefined;
+            if (kind === "out") result.stdout = text;
+            else if (kind === "err") result.stderr = text;
+            else result.code = Number(code);
+            seen.add(`${index} ${kind}`);
+        }
     }
     return seen.size === count * 3 ? results : undefined;
 }
@@ -122,7 +133,7 @@ export class ReadBatcher {
                     marker,
                 ),
             );
-            const split = splitBatchOutput(result.stdout, parts.length, marker);
+            const split = splitBatchOutput(result, parts.length, marker);
             parts.forEach((part, i) =>
                 part.resolve(split ? { ...split[i], timing: result.timing } : { ...result, code: result.code || 1 }),
             );

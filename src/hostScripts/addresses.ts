@@ -17,6 +17,8 @@ import {
     REQUIRE_SYSTEMD,
     startUnit,
     unitSafe,
+    fileHolds,
+    ownUnitEnabled,
 } from "./common";
 
 export interface AddressesFact {
@@ -132,8 +134,7 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             // Every IPv4 address and the default route, raw: parseAddressesRead picks out the wanted ones.
             "ip -o -4 address show | prefixed inet",
             fact.defaultRoute ? "ip -4 route show default | prefixed route" : "",
-            sh`[ "$(cat ${path} 2>/dev/null)" = ${text.trimEnd()} ] && systemctl is-enabled --quiet ${unit} ` +
-                sh`2>/dev/null || echo "persisted false"`,
+            `${fileHolds(path, text)} && ${ownUnitEnabled(unit)} || echo "persisted false"`,
             "true",
         ),
         remove: lines(

@@ -6,7 +6,18 @@
 // at boot; its stop deletes the table.
 import { Protocol } from "../ipvs/model";
 import { lines, sh, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, installUnit, preamble, removeUnit, REQUIRE_SYSTEMD, startUnit, unitSafe } from "./common";
+import {
+    CLEAN_STATE,
+    FactScripts,
+    installUnit,
+    preamble,
+    removeUnit,
+    REQUIRE_SYSTEMD,
+    startUnit,
+    unitSafe,
+    fileHolds,
+    ownUnitEnabled,
+} from "./common";
 
 export interface FirewallMark {
     protocol: Protocol;
@@ -96,8 +107,7 @@ export function firewallMarksScripts(fact: FirewallMarksFact): FactScripts {
             preamble(fact.hostName),
             // One rule per line, in nft's own words: `ip daddr A tcp dport { 8080, 8081 } meta mark set 0x00000001`.
             sh`nft list table ip ${table} 2>/dev/null | sed -n 's/^[[:space:]]*\\(ip daddr .* meta mark set .*\\)$/rule \\1/p' || true`,
-            sh`[ "$(cat ${file} 2>/dev/null)" = ${marksRuleset(fact).trimEnd()} ] && systemctl is-enabled --quiet ${unit} 2>/dev/null ` +
-                '|| echo "persisted false"',
+            `${fileHolds(file, marksRuleset(fact))} && ${ownUnitEnabled(unit)} || echo "persisted false"`,
             "true",
         ),
         remove: lines(

@@ -4,7 +4,7 @@
 // before is recorded once and put back on delete, also for a setting a later
 // version of the fact no longer lists.
 import { lines, raw, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, PREFIXED } from "./common";
+import { CLEAN_STATE, FactScripts, preamble, PREFIXED, fileHolds } from "./common";
 
 export interface SysctlsFact {
     /** The host's name (its state directory and file names). */
@@ -94,10 +94,8 @@ export function sysctlsScripts(fact: SysctlsFact): FactScripts {
             PREFIXED,
             // One sysctl for every key, "key = value" each; a key the kernel lacks is left out (-e).
             sh`sysctl -e ${words(keys)} 2>/dev/null | prefixed value`,
-            sh`[ "$(cat ${sysctlFile(fact.hostName)} 2>/dev/null)" = ${sysctlFileText(fact).trimEnd()} ] || echo "persisted false"`,
-            fact.modules.length > 0
-                ? sh`[ "$(cat ${modulesFile(fact.hostName)} 2>/dev/null)" = ${modulesFileText(fact).trimEnd()} ] || echo "persisted false"`
-                : "",
+            `${fileHolds(sysctlFile(fact.hostName), sysctlFileText(fact))} || echo "persisted false"`,
+            fact.modules.length > 0 ? `${fileHolds(modulesFile(fact.hostName), modulesFileText(fact))} || echo "persisted false"` : "",
         ),
         remove: lines(
             preamble(fact.hostName),

@@ -13,6 +13,7 @@ import {
     mkdtempSync,
     readdirSync,
     readFileSync,
+    readlinkSync,
     rmSync,
     symlinkSync,
     writeFileSync,
@@ -201,7 +202,7 @@ export class FakeHost {
         return path.join(this.root, file);
     }
 
-    /** Every file under /etc and /var with its content, for comparing the host before and after. */
+    /** Every file under /etc and /var with its content (a link: its target), for comparing the host before and after. */
     files(): Record<string, string> {
         const out: Record<string, string> = {};
         const walk = (dir: string, rel: string) => {
@@ -209,10 +210,12 @@ export class FakeHost {
                 const full = path.join(dir, name);
                 const r = `${rel}/${name}`;
                 if (this.systemFiles.has(r)) continue;
-                if (lstatSync(full).isDirectory()) {
+                const stat = lstatSync(full);
+                if (stat.isDirectory()) {
                     out[`${r}/`] = "";
                     walk(full, r);
-                } else out[r] = readFileSync(full, "utf8");
+                } else if (stat.isSymbolicLink()) out[r] = `-> ${readlinkSync(full)}`;
+                else out[r] = readFileSync(full, "utf8");
             }
         };
         walk(path.join(this.root, "etc"), "/etc");

@@ -227,6 +227,15 @@ describe("addresses", () => {
             await addressesFact.create(factContext(h), desired);
             expect(h.state().addresses.eth1).toEqual(["192.168.2.100/24"]);
 
+            // A unit someone disabled, or edited, is not kept at boot any more.
+            h.run("systemctl disable pulumi-lvs-rs1-addresses.service");
+            expect(await addressesFact.read(factContext(h), desired)).toMatchObject({ persisted: false });
+            await addressesFact.create(factContext(h), desired);
+            expect(await addressesFact.read(factContext(h), desired)).toMatchObject({ persisted: true });
+            h.writeFile("/etc/systemd/system/pulumi-lvs-rs1-addresses.service", "[Unit]\n");
+            expect(await addressesFact.read(factContext(h), desired)).toMatchObject({ persisted: false });
+            await addressesFact.create(factContext(h), desired);
+
             await addressesFact.delete(factContext(h), desired);
             expect(h.state().defaultRoute).toBe("default via 10.77.0.1 dev eth0");
         },

@@ -36,6 +36,14 @@ const PARTS = [
         script: "set -eu\necho 'address 192.168.2.1/24 eth2'\necho 'persisted false'\n",
         alone: { code: 0, stdout: "address 192.168.2.1/24 eth2\npersisted false\n", stderr: "" },
     },
+    // Stops at its first failing command (set -e) without stopping the parts after it; reads no input.
+    {
+        script: "set -e\nf() { echo partial; false; echo never; }\nf\n",
+        alone: { code: 1, stdout: "partial\n", stderr: "" },
+    },
+    // A part that does not parse fails alone, as `sh -c` would.
+    { script: "if then fi", alone: { code: 2, stdout: "", stderr: expect.stringContaining("Syntax error") } },
+    { script: "read -r line || echo 'no input'; echo \"$line\"", alone: { code: 0, stdout: "no input\n\n", stderr: "" } },
 ];
 
 describe("batchScript and splitBatchOutput", () => {
@@ -44,7 +52,7 @@ describe("batchScript and splitBatchOutput", () => {
         const scripts = PARTS.map((p) => p.script);
         const batch = runLocally(batchScript(scripts, marker));
         expect(batch.code).toBe(0);
-        const split = splitBatchOutput(batch.stdout, scripts.length, marker);
+        const split = splitBatchOutput(batch, scripts.length, marker);
         expect(split).toEqual(PARTS.map((p) => p.alone));
     });
 
@@ -52,8 +60,9 @@ describe("batchScript and splitBatchOutput", () => {
         const marker = "pulumi-lvs-part-0123456789abcdef";
         const batch = runLocally(batchScript(["echo one", "echo two"], marker));
         const cut = batch.stdout.slice(0, batch.stdout.lastIndexOf(marker));
-        expect(splitBatchOutput(cut, 2, marker)).toBeUndefined();
-        expect(splitBatchOutput("", 2, marker)).toBeUndefined();
+        expect(splitBatchOutput({ stdout: cut, stderr: batch.stderr }, 2, marker)).toBeUndefined();
+        expect(splitBatchOutput({ stdout: batch.stdout, stderr: "" }, 2, marker)).toBeUndefined();
+        expect(splitBatchOutput({ stdout: "", stderr: "" }, 2, marker)).toBeUndefined();
     });
 });
 

@@ -268,6 +268,22 @@ function runUnit(name, which) {
     }
 }
 
+/** As systemctl enable and disable do: the links of a unit file's WantedBy= targets, in /etc/systemd/system. */
+function installLinks(name, enabled) {
+    const file = `/etc/systemd/system/${name}.service`;
+    if (!fs.existsSync(file)) return;
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+        const target = /^WantedBy=(.+)$/.exec(line)?.[1];
+        if (!target) continue;
+        const link = `/etc/systemd/system/${target}.wants/${name}.service`;
+        fs.rmSync(link, { force: true });
+        if (enabled) {
+            fs.mkdirSync(path.dirname(link), { recursive: true });
+            fs.symlinkSync(file, link);
+        } else if (fs.readdirSync(path.dirname(link)).length === 0) fs.rmdirSync(path.dirname(link));
+    }
+}
+
 function systemctl(argv) {
     const words = argv.filter((a) => !a.startsWith("-"));
     const [verb, ...units] = words;
@@ -313,12 +329,14 @@ function systemctl(argv) {
         case "enable":
             for (const u of units) {
                 unitOf(u).enabled = true;
+                installLinks(bare(u), true);
                 if (now) start(u);
             }
             return;
         case "disable":
             for (const u of units) {
                 unitOf(u).enabled = false;
+                installLinks(bare(u), false);
                 if (now) stop(u);
             }
             return;

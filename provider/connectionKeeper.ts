@@ -1,0 +1,127 @@
+// The connection keeper: a small process that holds the lvs provider's SSH
+// connections open for a while after a run ends, as OpenSSH's ControlPersist
+// does (Ansible turns it on by default). The engine starts the provider
+// afresh for every `pulumi up`, preview and refresh, and on a slow host the
+// SSH handshake is most of what a refresh costs; with the keeper, the runs
+// that follow each other (preview then up, up then up) dial each host once.
+//
+// Every request names its whole connection, secrets included, and the pool
+// keys its connections by a digest of that: a connection is only reused by
+// a caller that could have dialed it itself. The socket lives in a directory
+// only its user can enter. The keeper exits when it has been idle for
+// KEEP_SECONDS (or PULUMI_LVS_SSH_PERSIST seconds), closing every connection.
+import { connect, createServer, Socket } from "node:net";
+import { lstatSync, unlinkSync } from "node:fs";
+import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
+
+/** How long the keeper outlives its last command. */
+export const KEEP_SECONDS = 60;
+
+/** One request: the connection and the command, as one JSON line. */
+export interface KeeperRequest {
+    connection: Connection;
+    request: ExecRequest;
+}
+
+/** The answer, as one JSON line: how the command ended, or why it could not run. */
+export type KeeperReply = { result: ExecResult } | { error: string };
+
+/** Reads one newline-terminated line from a socket; undefined when it closes first. */
+export function readLine(socket: Socket): Promise<string | undefined> {
+    return new Promise((resolve) => {
+        let buffer = "";
+        socket.setEncoding("utf8");
+        const onData = (chunk: string) => {
+            buffer += chunk;
+            const end = buffer.indexOf("\n");
+            if (end < 0) return;
+            socket.off("data", onData);
+            resolve(buffer.slice(0, end));
+        };
+        socket.on("data", onData);
+        socket.once("close", () => resolve(undefined));
+        socket.once("error", () => undefined);
+    });
+}
+
+function keepSeconds(): number {
+    const set = Number(process.env.PULUMI_LVS_SSH_PERSIST);
+    return Number.isFinite(set) && set > 0 ? set : KEEP_SECONDS;
+}
+
+/** Whether another keeper answers on `path`. */
+function answers(path: string): Promise<boolean> {
+    return new Promise((resolve) => {
+        const probe = connect(path);
+        probe.once("connect", () => {
+            probe.destroy();
+            resolve(true);
+        });
+        probe.once("error", () => resolve(false));
+    });
+}
+
+export async function runKeeper(path: string): Promise<void> {
+    const pool = new SshPool(() => undefined);
+    let active = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const server = createServer((socket) => {
+        active++;
+        clearTimeout(idle);
+        socket.once("close", () => {
+            active--;
+            armIdle();
+        });
+        void serve(socket);
+    });
+    const serve = async (socket: Socket) => {
+        const line = await readLine(socket);
+        if (line === undefined) return;
+        let reply: KeeperReply;
+        try {
+            const { connection, request } = JSON.parse(line) as KeeperRequest;
+            reply = { result: await pool.exec(connection, request) };
+        } catch (err) {
+            reply = { error: (err as Error).message };
+        }
+        socket.end(JSON.stringify(reply) + "\n");
+    };
+    const shutdown = () => {
+        server.close();
+        pool.close();
+        process.exit(0);
+    };
+    const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+            if (active > 0) return;
+            // Stop taking requests first: a provider that finds no keeper starts a new one.
+            server.close(shutdown);
+        }, keepSeconds() * 1000);
+    };
+
+    const listen = () =>
+        new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(path, () => {
+                server.off("error", reject);
+                resolve();
+            });
+        });
+    try {
+        await listen();
+    } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+        // Two providers may start a keeper at once: the first one to listen serves both.
+        if (await answers(path)) process.exit(0);
+        if (lstatSync(path).isSocket()) unlinkSync(path);
+        await listen();
+    }
+    armIdle();
+}
+
+if (require.main === module) {
+    const path = process.argv[2];
+    if (!path) process.exit(2);
+    runKeeper(path).catch(() => process.exit(1));
+}
