@@ -9,16 +9,17 @@ import { lines, sh, words } from "../shell";
 import {
     CLEAN_STATE,
     FactScripts,
+    fileHolds,
     installUnit,
+    OWN_UNITS_WANTED_BY,
+    ownUnitEnabled,
     preamble,
     PREFIXED,
     removeUnit,
-    requireInterfaces,
     REQUIRE_SYSTEMD,
+    requireInterfaces,
     startUnit,
     unitSafe,
-    fileHolds,
-    ownUnitEnabled,
 } from "./common";
 
 export interface AddressesFact {
@@ -99,7 +100,7 @@ export function addressesUnit(fact: AddressesFact): string {
         ...stopCommands(fact).map((c) => `ExecStop=-/sbin/ip ${c}`),
         "",
         "[Install]",
-        "WantedBy=multi-user.target",
+        `WantedBy=${OWN_UNITS_WANTED_BY}`,
     );
 }
 

@@ -197,19 +197,22 @@ export function readInstalled(pkg: string): string {
 export const PREFIXED = 'prefixed() { while IFS= read -r _line || [ -n "$_line" ]; do printf \'%s %s\\n\' "$1" "$_line"; done; }';
 
 /**
- * A read's check that a file of pulumi-lvs's is in place and a unit of its
- * enabled, in the shell alone: `$(cat FILE)` and `systemctl is-enabled` cost a
- * process each (systemctl a slow one), and a refresh runs these on every host.
+ * A read's check that a file of pulumi-lvs's is in place, in the shell alone:
+ * `$(cat FILE)` costs a process, and a refresh runs these on every host.
  * True when FILE holds TEXT (trailing newlines aside, as `$(cat)` has it).
  */
 export function fileHolds(file: string, text: string): string {
     return sh`{ [ -f ${file} ] && _text= && _sep= && while IFS= read -r _line || [ -n "$_line" ]; do _text="$_text$_sep$_line"; _sep=${"\n"}; done < ${file} && [ "$_text" = ${text.replace(/\n+$/, "")} ]; }`;
 }
 
-/** The units of pulumi-lvs's are wanted by multi-user.target: `systemctl enable` links them there. */
-const OWN_UNITS_WANTED_BY = "multi-user.target";
+/** The target that wants every unit of pulumi-lvs's (`WantedBy=`): `systemctl enable` links them in its `.wants`. */
+export const OWN_UNITS_WANTED_BY = "multi-user.target";
 
-/** True when a unit that installUnit put in place is enabled: its link in the target's `.wants` directory is there. */
+/**
+ * True when a unit that installUnit put in place is enabled: its link in the
+ * target's `.wants` directory is there. Asked of the file system, not of
+ * `systemctl is-enabled`, which costs a slow process on every host of a refresh.
+ */
 export function ownUnitEnabled(unit: string): string {
     return sh`[ -L ${`/etc/systemd/system/${OWN_UNITS_WANTED_BY}.wants/${unit}`} ]`;
 }

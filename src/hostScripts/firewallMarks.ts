@@ -9,14 +9,15 @@ import { lines, sh, writeFile } from "../shell";
 import {
     CLEAN_STATE,
     FactScripts,
+    fileHolds,
     installUnit,
+    OWN_UNITS_WANTED_BY,
+    ownUnitEnabled,
     preamble,
     removeUnit,
     REQUIRE_SYSTEMD,
     startUnit,
     unitSafe,
-    fileHolds,
-    ownUnitEnabled,
 } from "./common";
 
 export interface FirewallMark {
@@ -83,7 +84,7 @@ function unitText(fact: FirewallMarksFact): string {
         `ExecStart=/usr/sbin/nft -f ${rulesFile(fact.hostName)}`,
         `ExecStop=-/usr/sbin/nft delete table ip ${table}`,
         "[Install]",
-        "WantedBy=multi-user.target",
+        `WantedBy=${OWN_UNITS_WANTED_BY}`,
     );
 }
 
