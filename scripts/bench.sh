@@ -158,6 +158,8 @@ load_pid=
 failed=$(awk '/Socket errors/ { gsub(",", ""); s = $4 + $6 + $8 + $10 } /Non-2xx/ { n = $5 } END { print s + n + 0 }' "$work/load.txt")
 requests=$(awk '/requests in/ { print $1 }' "$work/load.txt")
 say "load during the changes: $requests requests, $failed failed"
+# Which kind of failure (connect, read, write, timeout, or a status other than 2xx), as wrk counted them.
+[ "$failed" = 0 ] || grep -E 'Socket errors|Non-2xx' "$work/load.txt" >&2 || true
 
 rps() { # rps URL... : wrk on each URL at once, connections shared out; total requests/s
     local per=$((connections / $#)) url total=0 pids=() i=0
