@@ -10,8 +10,9 @@
 // a caller that could have dialed it itself. The socket lives in a directory
 // only its user can enter. The keeper exits when it has been idle for
 // KEEP_SECONDS (or PULUMI_LVS_SSH_PERSIST seconds), closing every connection.
-import { connect, createServer, Socket } from "node:net";
 import { lstatSync, unlinkSync } from "node:fs";
+import { connect, createServer, Socket } from "node:net";
+import { createInterface } from "node:readline";
 import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
 
 /** How long the keeper outlives its last command. */
@@ -23,25 +24,18 @@ export interface KeeperRequest {
     request: ExecRequest;
 }
 
-/** The answer, as one JSON line: how the command ended, or why it could not run. */
-export type KeeperReply = { result: ExecResult } | { error: string };
+/**
+ * The answer, as JSON lines: a status line for each dial that failed and is
+ * retried (the provider shows them, as it would its own), then how the
+ * command ended, or why it could not run.
+ */
+export type KeeperReply = { status: string } | { result: ExecResult } | { error: string };
 
-/** Reads one newline-terminated line from a socket; undefined when it closes first. */
-export function readLine(socket: Socket): Promise<string | undefined> {
-    return new Promise((resolve) => {
-        let buffer = "";
-        socket.setEncoding("utf8");
-        const onData = (chunk: string) => {
-            buffer += chunk;
-            const end = buffer.indexOf("\n");
-            if (end < 0) return;
-            socket.off("data", onData);
-            resolve(buffer.slice(0, end));
-        };
-        socket.on("data", onData);
-        socket.once("close", () => resolve(undefined));
-        socket.once("error", () => undefined);
-    });
+/** The JSON lines a socket carries, one at a time, until it closes. */
+export function jsonLines(socket: Socket): AsyncIterableIterator<string> {
+    // A peer gone mid-command (a provider stopped) ends its socket, not the keeper.
+    socket.on("error", () => socket.destroy());
+    return createInterface({ input: socket, crlfDelay: Infinity })[Symbol.asyncIterator]();
 }
 
 function keepSeconds(): number {
@@ -75,16 +69,16 @@ export async function runKeeper(path: string): Promise<void> {
         void serve(socket);
     });
     const serve = async (socket: Socket) => {
-        const line = await readLine(socket);
-        if (line === undefined) return;
-        let reply: KeeperReply;
+        const { value: line, done } = await jsonLines(socket).next();
+        if (done) return;
+        const send = (reply: KeeperReply) => void (socket.destroyed || socket.write(JSON.stringify(reply) + "\n"));
         try {
             const { connection, request } = JSON.parse(line) as KeeperRequest;
-            reply = { result: await pool.exec(connection, request) };
+            send({ result: await pool.exec(connection, request, undefined, (status) => send({ status })) });
         } catch (err) {
-            reply = { error: (err as Error).message };
+            send({ error: (err as Error).message });
         }
-        socket.end(JSON.stringify(reply) + "\n");
+        socket.end();
     };
     const shutdown = () => {
         server.close();

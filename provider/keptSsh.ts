@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync } from "node:fs";
 import { connect, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { KeeperReply, KeeperRequest, readLine } from "./connectionKeeper";
+import { jsonLines, KeeperReply, KeeperRequest } from "./connectionKeeper";
 import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
 
 /** What runs a command over SSH: the provider's pool, or the keeper. */
@@ -64,12 +64,17 @@ export class KeptSsh implements SshExec {
         const connection = { ...conn, agentSocketPath: conn.agentSocketPath || process.env.SSH_AUTH_SOCK || undefined };
         const ask: KeeperRequest = { connection, request };
         socket.write(JSON.stringify(ask) + "\n");
-        const line = await readLine(socket);
-        socket.destroy();
-        if (line === undefined) throw new Error("the SSH connection keeper ended before the command did");
-        const reply = JSON.parse(line) as KeeperReply;
-        if ("error" in reply) throw new Error(reply.error);
-        return reply.result;
+        try {
+            for await (const line of jsonLines(socket)) {
+                const reply = JSON.parse(line) as KeeperReply;
+                if ("status" in reply) this.local.status(reply.status);
+                else if ("error" in reply) throw new Error(reply.error);
+                else return reply.result;
+            }
+        } finally {
+            socket.destroy();
+        }
+        throw new Error("the SSH connection keeper ended before the command did");
     }
 
     private async reachKeeper(): Promise<Socket | undefined> {

@@ -188,16 +188,17 @@ export class SshPool {
     private readonly waiting = new Map<string, (() => void)[]>();
     private readonly opened: Client[] = [];
 
-    constructor(private readonly status: StatusLog) {}
+    /** `status`: where dial retries are reported. */
+    constructor(readonly status: StatusLog) {}
 
     private keyOf(conn: Connection): string {
         // A digest, so that key material is not kept as a map key.
         return createHash("sha256").update(JSON.stringify(conn)).digest("hex");
     }
 
-    private open(key: string, conn: Connection): Pooled {
+    private open(key: string, conn: Connection, status: StatusLog): Pooled {
         const pooled: Pooled = { sessions: 0, dead: false, client: Promise.resolve(undefined as unknown as Client) };
-        pooled.client = dial(conn, this.status, this.opened).then((c) => {
+        pooled.client = dial(conn, status, this.opened).then((c) => {
             this.opened.push(c);
             const forget = () => {
                 pooled.dead = true;
@@ -214,13 +215,13 @@ export class SshPool {
     }
 
     /** A connection with a free session, opening one (or waiting for a session) as needed. */
-    private async acquire(conn: Connection, fresh: boolean): Promise<Pooled> {
+    private async acquire(conn: Connection, fresh: boolean, status: StatusLog): Promise<Pooled> {
         const key = this.keyOf(conn);
         for (;;) {
             const list = (this.pools.get(key) ?? []).filter((p) => !p.dead);
             this.pools.set(key, list);
             if (fresh) {
-                const pooled = this.open(key, conn);
+                const pooled = this.open(key, conn, status);
                 pooled.sessions++;
                 return pooled;
             }
@@ -230,7 +231,7 @@ export class SshPool {
                 return free;
             }
             if (list.length === 0) {
-                const pooled = this.open(key, conn);
+                const pooled = this.open(key, conn, status);
                 pooled.sessions++;
                 return pooled;
             }
@@ -251,12 +252,13 @@ export class SshPool {
     /**
      * Runs one command in its own session and resolves with how it ended and
      * its output (it does not fail on a non-zero exit: that is the caller's
-     * to judge). A connection that cannot carry it is replaced once.
+     * to judge). A connection that cannot carry it is replaced once. Dial
+     * retries are reported to `status` (default: the pool's).
      */
-    async exec(conn: Connection, request: ExecRequest, onOutput?: OutputListener): Promise<ExecResult> {
+    async exec(conn: Connection, request: ExecRequest, onOutput?: OutputListener, status = this.status): Promise<ExecResult> {
         for (let attempt = 0; ; attempt++) {
             const started = performance.now();
-            const pooled = await this.acquire(conn, attempt > 0);
+            const pooled = await this.acquire(conn, attempt > 0, status);
             try {
                 const client = await pooled.client;
                 const connected = performance.now();

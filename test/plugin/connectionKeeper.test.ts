@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keeperSocketPath, KeptSsh } from "../../provider/keptSsh";
 import { Connection, SshPool } from "../../provider/ssh";
-import { Sshd, startSshd } from "../support/sshd";
+import { freePort, Sshd, startSshd } from "../support/sshd";
 
 const KEEPER = path.join(__dirname, "../../dist/provider/connectionKeeper.js");
 
@@ -66,6 +66,13 @@ describe("the SSH connection keeper", () => {
         // Another key is another connection: nothing dialed with one caller's secrets serves another's.
         const other = { ...connection, privateKey: "not a key" };
         await expect(nextRun.exec(other, { command: "echo no" })).rejects.toThrow();
+
+        // A dial that fails is retried by the keeper, and each retry reported to the provider's own status log.
+        const statuses: string[] = [];
+        const reporting = new KeptSsh(new SshPool((m) => statuses.push(m)), socketPath, KEEPER);
+        const closedPort = { ...connection, port: await freePort(), dialErrorLimit: 2 };
+        await expect(reporting.exec(closedPort, { command: "echo no" })).rejects.toThrow(/Dial 2\/2 failed/);
+        expect(statuses).toEqual(["Dial 1/2 failed: retrying"]);
 
         // Idle: the keeper closes its connection and goes, and takes its socket with it.
         expect(await waitFor(() => !existsSync(socketPath), 10_000)).toBe(true);
