@@ -43,16 +43,20 @@ function keepSeconds(): number {
     return Number.isFinite(set) && set > 0 ? set : KEEP_SECONDS;
 }
 
-/** Whether another keeper answers on `path`. */
-function answers(path: string): Promise<boolean> {
+/** A connection to the keeper's socket, or undefined when nothing answers there. */
+export function dialSocket(socketPath: string): Promise<Socket | undefined> {
     return new Promise((resolve) => {
-        const probe = connect(path);
-        probe.once("connect", () => {
-            probe.destroy();
-            resolve(true);
-        });
-        probe.once("error", () => resolve(false));
+        const socket = connect(socketPath);
+        socket.once("connect", () => resolve(socket));
+        socket.once("error", () => resolve(undefined));
     });
+}
+
+/** Whether a keeper answers on `path`. */
+export async function answers(path: string): Promise<boolean> {
+    const probe = await dialSocket(path);
+    probe?.destroy();
+    return probe !== undefined;
 }
 
 export async function runKeeper(path: string): Promise<void> {

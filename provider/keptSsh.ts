@@ -6,10 +6,10 @@
 // provider's own pool, as they always could.
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync } from "node:fs";
-import { connect, Socket } from "node:net";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { jsonLines, KeeperReply, KeeperRequest } from "./connectionKeeper";
+import { answers, dialSocket, jsonLines, KeeperReply, KeeperRequest } from "./connectionKeeper";
 import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
 
 /** What runs a command over SSH: the provider's pool, or the keeper. */
@@ -35,14 +35,6 @@ export function keeperSocketPath(root = tmpdir()): string | undefined {
     const socket = path.join(dir, "keeper.sock");
     // A unix socket's path is limited to 107 bytes.
     return Buffer.byteLength(socket) < 108 ? socket : undefined;
-}
-
-function dialSocket(socketPath: string): Promise<Socket | undefined> {
-    return new Promise((resolve) => {
-        const socket = connect(socketPath);
-        socket.once("connect", () => resolve(socket));
-        socket.once("error", () => resolve(undefined));
-    });
 }
 
 export class KeptSsh implements SshExec {
@@ -90,11 +82,7 @@ export class KeptSsh implements SshExec {
         const child = spawn(process.execPath, [this.keeperScript, socketPath], { detached: true, stdio: "ignore" });
         child.unref();
         for (let waited = 0; waited < START_WAIT_MS; waited += 20) {
-            const probe = await dialSocket(socketPath);
-            if (probe) {
-                probe.destroy();
-                return;
-            }
+            if (await answers(socketPath)) return;
             await new Promise((resolve) => setTimeout(resolve, 20));
         }
         this.unavailable = true;

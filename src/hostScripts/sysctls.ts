@@ -4,7 +4,7 @@
 // before is recorded once and put back on delete, also for a setting a later
 // version of the fact no longer lists.
 import { lines, raw, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, preamble, PREFIXED, fileHolds } from "./common";
+import { CLEAN_STATE, FactScripts, fileHolds, preamble, PREFIXED } from "./common";
 
 export interface SysctlsFact {
     /** The host's name (its state directory and file names). */
