@@ -137,7 +137,7 @@ export const fileFact = scripted<z.infer<typeof fileSchema>>({
     replaceOn: ["hostName", "path"],
     hostName: (d) => d.hostName,
     scripts: (d) => fileScripts(d),
-    live: (stdout) => ({ content: parseFileRead(stdout).content }),
+    live: (stdout, state) => ({ content: parseFileRead(stdout, state).content }),
 });
 
 const markSchema = z.object({

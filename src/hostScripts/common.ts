@@ -197,12 +197,20 @@ export function readInstalled(pkg: string): string {
 export const PREFIXED = 'prefixed() { while IFS= read -r _line || [ -n "$_line" ]; do printf \'%s %s\\n\' "$1" "$_line"; done; }';
 
 /**
- * A read's check that a file of pulumi-lvs's is in place, in the shell alone:
- * `$(cat FILE)` costs a process, and a refresh runs these on every host.
- * True when FILE holds TEXT (trailing newlines aside, as `$(cat)` has it).
+ * A read's check that a file is in place, in the shell alone: `$(cat FILE)`
+ * costs a process, and a refresh runs these on every host. True when FILE
+ * holds TEXT: trailing newlines aside (as `$(cat)` has it), or `exact`ly,
+ * telling a last line without its newline apart (the shell's `read` fails on
+ * it). Not for files that may hold NUL bytes, which the shell drops.
  */
-export function fileHolds(file: string, text: string): string {
-    return sh`{ [ -f ${file} ] && _text= && _sep= && while IFS= read -r _line || [ -n "$_line" ]; do _text="$_text$_sep$_line"; _sep=${"\n"}; done < ${file} && [ "$_text" = ${text.replace(/\n+$/, "")} ]; }`;
+export function fileHolds(file: string, text: string, exact = false): string {
+    const wanted = exact ? text : text.replace(/\n+$/, "");
+    // (`_nl`: the last line had no newline. Exact: the newline after the last line is part of the text.)
+    return (
+        sh`{ [ -f ${file} ] && _text= && _sep= && _nl= && while IFS= read -r _line || { [ -n "$_line" ] && _nl=x; }; do _text="$_text$_sep$_line"; _sep=${"\n"}; done < ${file}` +
+        (exact ? sh` && { [ -z "$_sep" ] || [ -n "$_nl" ] || _text="$_text"${"\n"}; }` : "") +
+        sh` && [ "$_text" = ${wanted} ]; }`
+    );
 }
 
 /** The target that wants every unit of pulumi-lvs's (`WantedBy=`): `systemctl enable` links them in its `.wants`. */
@@ -215,6 +223,36 @@ export const OWN_UNITS_WANTED_BY = "multi-user.target";
  */
 export function ownUnitEnabled(unit: string): string {
     return sh`[ -L ${`/etc/systemd/system/${OWN_UNITS_WANTED_BY}.wants/${unit}`} ]`;
+}
+
+/**
+ * True when systemd starts a packaged unit (lighttpd, ipvsadm) at boot, as
+ * `systemctl is-enabled` tells it for a unit `systemctl enable` enabled: not
+ * masked, and linked in a target's `.wants` or `.requires` (in /etc, or in
+ * /run when enabled for this boot only), or, for a SysV init script such as
+ * Debian's ipvsadm, started in a multi-user runlevel (`systemctl enable` runs
+ * update-rc.d for those). Asked of the file system: systemctl costs a process
+ * and a call into PID 1 (for a SysV script, a shell script more), on every host
+ * of every refresh.
+ */
+export function unitEnabled(unit: string): string {
+    const name = unit.replace(/\.service$/, "");
+    const file = `${name}.service`;
+    const links = sh`/etc/systemd/system/*.wants/${file} /etc/systemd/system/*.requires/${file} /run/systemd/system/*.wants/${file} /run/systemd/system/*.requires/${file} /etc/rc[2345].d/S[0-9][0-9]${name}`;
+    return (
+        sh`{ ! [ /etc/systemd/system/${file} -ef /dev/null ] && ! [ /run/systemd/system/${file} -ef /dev/null ] && ` +
+        `{ for _link in ${links}; do [ -L "$_link" ] && break; done; [ -L "$_link" ]; }; }`
+    );
+}
+
+/**
+ * True when a unit is active, as `systemctl is-active` tells it: systemd keeps
+ * the link /run/systemd/units/invocation:UNIT from a unit's start until it is
+ * inactive or failed (systemd 236 and later; older ones are asked).
+ */
+export function unitActive(unit: string): string {
+    const file = `${unit.replace(/\.service$/, "")}.service`;
+    return sh`{ if [ -d /run/systemd/units ]; then [ -L /run/systemd/units/invocation:${file} ]; else systemctl is-active --quiet ${file} 2>/dev/null; fi; }`;
 }
 
 /** The read lines of a fact's script, as a map from key to the rest of the line (repeated keys: last wins). */

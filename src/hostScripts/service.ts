@@ -13,6 +13,8 @@ import {
     readInstalled,
     readLines,
     REQUIRE_SYSTEMD,
+    unitActive,
+    unitEnabled,
 } from "./common";
 
 export interface ServiceFact {
@@ -47,8 +49,8 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
         read: lines(
             preamble(fact.hostName),
             readInstalled(fact.package),
-            sh`systemctl is-enabled --quiet ${unit} 2>/dev/null && echo "enabled true" || echo "enabled false"`,
-            sh`systemctl is-active --quiet ${unit} 2>/dev/null && echo "running true" || echo "running false"`,
+            `${unitEnabled(unit)} && echo "enabled true" || echo "enabled false"`,
+            `${unitActive(unit)} && echo "running true" || echo "running false"`,
         ),
         remove: lines(
             preamble(fact.hostName),

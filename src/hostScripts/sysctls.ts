@@ -3,8 +3,8 @@
 // need loaded early enough for systemd-sysctl to apply them. The value found
 // before is recorded once and put back on delete, also for a setting a later
 // version of the fact no longer lists.
-import { lines, raw, sh, words, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, fileHolds, preamble, PREFIXED } from "./common";
+import { lines, raw, sh, writeFile } from "../shell";
+import { CLEAN_STATE, FactScripts, fileHolds, preamble } from "./common";
 
 export interface SysctlsFact {
     /** The host's name (its state directory and file names). */
@@ -20,6 +20,11 @@ export interface SysctlsLive {
     values: Record<string, string>;
     /** Whether the boot-time files say what this fact wants. */
     persisted: boolean;
+}
+
+/** Where the kernel shows a setting: its dots become slashes, as sysctl(8) reads a dotted key. */
+export function procSysPath(key: string): string {
+    return `/proc/sys/${key.replace(/\./g, "/")}`;
 }
 
 export function sysctlFile(name: string): string {
@@ -91,9 +96,13 @@ export function sysctlsScripts(fact: SysctlsFact): FactScripts {
         ),
         read: lines(
             preamble(fact.hostName),
-            PREFIXED,
-            // One sysctl for every key, "key = value" each; a key the kernel lacks is left out (-e).
-            sh`sysctl -e ${words(keys)} 2>/dev/null | prefixed value`,
+            // Each setting read from /proc/sys by the shell, as `sysctl -e` prints it ("key = value"; a
+            // key the kernel lacks left out), without a sysctl process on every host of every refresh.
+            ...keys.map(
+                (key) =>
+                    sh`if [ -r ${procSysPath(key)} ] && { IFS= read -r _value || [ -n "$_value" ]; } < ${procSysPath(key)}; ` +
+                    sh`then printf 'value %s = %s\n' ${key} "$_value"; fi`,
+            ),
             `${fileHolds(sysctlFile(fact.hostName), sysctlFileText(fact))} || echo "persisted false"`,
             fact.modules.length > 0 ? `${fileHolds(modulesFile(fact.hostName), modulesFileText(fact))} || echo "persisted false"` : "",
         ),

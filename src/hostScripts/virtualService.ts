@@ -10,7 +10,7 @@
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
 import { lines, sh, words } from "../shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED } from "./common";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "./common";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
 export const RULES_FILE = "/etc/ipvsadm.rules";
@@ -24,7 +24,7 @@ export const IPVSADM_DEFAULTS = "/etc/default/ipvsadm";
  */
 const BOOT_SERVICE = lines(
     "if [ -d /run/systemd/system ]; then",
-    "    boot_service_enabled() { systemctl is-enabled --quiet ipvsadm 2>/dev/null; }",
+    `    boot_service_enabled() { ${unitEnabled("ipvsadm")}; }`,
     "    boot_service_enable() { systemctl enable --quiet --no-reload ipvsadm 2>/dev/null; }",
     "    boot_service_disable() { systemctl disable --quiet ipvsadm 2>/dev/null || true; }",
     "else",

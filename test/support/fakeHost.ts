@@ -124,6 +124,8 @@ export class FakeHost {
             "sys-class-net",
             "sys-module",
             "run-lock",
+            "run-units",
+            "proc-sys",
         ])
             mkdirSync(path.join(this.root, d), { recursive: true });
         mkdirSync(this.bin);
@@ -165,6 +167,20 @@ export class FakeHost {
 
     setState(state: FakeHostState): void {
         writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
+        // The fake, run as itself, shows the state in the files scripts read without a tool (/proc/sys, ...).
+        const r = spawnSync(process.execPath, [FAKE], { env: this.fakeEnv(), encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`fake host: ${r.stderr}`);
+    }
+
+    private fakeEnv(): NodeJS.ProcessEnv {
+        // (The fake tools are node programs; the CA bundle NODE_EXTRA_CA_CERTS names is not in the throwaway /etc.)
+        return {
+            ...process.env,
+            NODE_EXTRA_CA_CERTS: undefined,
+            FAKE_HOST_STATE: this.stateFile,
+            FAKE_HOST_LOG: this.logFile,
+            FAKE_HOST_ROOT: this.root,
+        };
     }
 
     update(change: (state: FakeHostState) => void): void {
@@ -195,6 +211,16 @@ export class FakeHost {
     writeFile(file: string, content: string): void {
         mkdirSync(path.dirname(this.hostPath(file)), { recursive: true });
         writeFileSync(this.hostPath(file), content);
+    }
+
+    /** A symbolic link on the host (`systemctl mask`'s /dev/null, a SysV runlevel's start link). */
+    writeLink(file: string, target: string): void {
+        mkdirSync(path.dirname(this.hostPath(file)), { recursive: true });
+        symlinkSync(target, this.hostPath(file));
+    }
+
+    removeFile(file: string): void {
+        rmSync(this.hostPath(file));
     }
 
     private hostPath(file: string): string {
@@ -257,8 +283,10 @@ export class FakeHost {
             'mount --bind "$1/sys-module" /sys/module',
             // A /run of its own: with /run/systemd/system on a systemd host (how scripts tell), and the host's lock dir.
             "mount -t tmpfs tmpfs /run",
-            `mkdir -p /run/lock${this.systemd ? " /run/systemd/system" : ""}`,
+            `mkdir -p /run/lock${this.systemd ? " /run/systemd/system /run/systemd/units" : ""}`,
             'mount --bind "$1/run-lock" /run/lock',
+            this.systemd ? 'mount --bind "$1/run-units" /run/systemd/units' : "true",
+            'mount --bind "$1/proc-sys" /proc/sys',
             'export PATH="$2:$PATH"',
             "shift 2",
             'exec sh -c "$1"',
@@ -266,8 +294,7 @@ export class FakeHost {
         return [
             "unshare",
             ["--mount", "--propagation", "private", "sh", "-c", setup, "sh", this.root, this.bin, script],
-            // (The fake tools are node programs; the CA bundle NODE_EXTRA_CA_CERTS names is not in the throwaway /etc.)
-            { env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined, FAKE_HOST_STATE: this.stateFile, FAKE_HOST_LOG: this.logFile } },
+            { env: this.fakeEnv() },
         ];
     }
 

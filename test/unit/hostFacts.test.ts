@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Fact, Props } from "../../provider/facts/fact";
 import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "../../provider/facts/hostFacts";
 import { HostError } from "../../provider/host";
+import { unitEnabled } from "../../src/hostScripts/common";
 import { debianHost, FakeHost, FakeHostState } from "../support/fakeHost";
 import {
     directorAddresses,
@@ -167,6 +168,29 @@ describe("service", () => {
         await serviceFact.delete(factContext(enabledBefore), desired);
         expect(enabledBefore.state().units.lighttpd).toEqual({ enabled: true, active: true });
     });
+
+    it("reads enabled and running from the files systemd keeps, without a systemctl process", async () => {
+        const h = host({ ...debianHost(), units: { lighttpd: { enabled: true, active: true } } });
+        const desired = { ...rs1Httpd, installed: true as const, enabled: true as const, running: true as const };
+        h.clearCalls();
+        expect(await serviceFact.read(factContext(h), desired)).toEqual({ installed: true, enabled: true, running: true });
+        expect(h.calls("systemctl")).toEqual([]);
+        // Masked (`systemctl mask`: the unit file is /dev/null), its enablement link left in place: not enabled.
+        h.writeLink("/etc/systemd/system/lighttpd.service", "/dev/null");
+        h.update((s) => (s.units.lighttpd!.active = false));
+        expect(await serviceFact.read(factContext(h), desired)).toEqual({ installed: true, enabled: false, running: false });
+    });
+
+    it("reads a SysV init script (Debian's ipvsadm) as enabled by its start link in a multi-user runlevel", () => {
+        const h = host({ ...debianHost(), units: {} });
+        const enabled = `${unitEnabled("ipvsadm")} && echo enabled || echo disabled`;
+        expect(h.run(enabled).stdout).toBe("disabled\n");
+        h.writeLink("/etc/rc3.d/S01ipvsadm", "../init.d/ipvsadm");
+        expect(h.run(enabled).stdout).toBe("enabled\n");
+        h.writeLink("/etc/rc3.d/K01ipvsadm", "../init.d/ipvsadm");
+        h.removeFile("/etc/rc3.d/S01ipvsadm");
+        expect(h.run(enabled).stdout).toBe("disabled\n");
+    });
 });
 
 describe("sysctls", () => {
@@ -183,9 +207,17 @@ describe("sysctls", () => {
         expect(h.readFile("/etc/modules-load.d/pulumi-lvs-director.conf")).toContain("\nip_vs\n");
         h.update((s) => (s.sysctl["net.ipv4.ip_forward"] = "0"));
         h.writeFile("/etc/sysctl.d/90-pulumi-lvs-director.conf", "edited\n");
+        h.clearCalls();
         expect(await sysctlsFact.read(factContext(h), desired)).toEqual({
             values: { "net.ipv4.ip_forward": "0", "net.ipv4.vs.expire_nodest_conn": "1", "net.ipv4.vs.conn_reuse_mode": "1" },
             persisted: false,
+        });
+        // Read from /proc/sys by the shell; a setting the kernel lacks is left out, as `sysctl -e` does.
+        expect(h.calls("sysctl")).toEqual([]);
+        h.update((s) => delete s.sysctl["net.ipv4.vs.conn_reuse_mode"]);
+        expect((await sysctlsFact.read(factContext(h), desired)).values).toEqual({
+            "net.ipv4.ip_forward": "0",
+            "net.ipv4.vs.expire_nodest_conn": "1",
         });
     });
 
@@ -273,6 +305,14 @@ describe("test page", () => {
         expect(h.readFile("/var/www/html/index.html")).toBe(rs1Page.content);
         h.writeFile("/var/www/html/index.html", "hacked\n");
         expect(await fileFact.read(factContext(h), rs1Page)).toEqual({ content: "hacked\n" });
+        // Compared on the host exactly: only the last newline taken away, or one more, is a change too.
+        for (const edited of [rs1Page.content.replace(/\n$/, ""), `${rs1Page.content}\n`, rs1Page.content]) {
+            h.writeFile("/var/www/html/index.html", edited);
+            expect(await fileFact.read(factContext(h), rs1Page)).toEqual({ content: edited });
+        }
+        h.removeFile("/var/www/html/index.html");
+        expect(await fileFact.read(factContext(h), rs1Page)).toEqual({});
+        h.writeFile("/var/www/html/index.html", "hacked\n");
         await fileFact.delete(factContext(h), rs1Page);
         expect(h.readFile("/var/www/html/index.html")).toBe("the host's own page\n");
 

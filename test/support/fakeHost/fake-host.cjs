@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 
 const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
 const loaded = JSON.stringify(state);
-fs.appendFileSync(logFile, [tool, ...args].join(" ") + "\n");
+if (tool !== "fake-host.cjs") fs.appendFileSync(logFile, [tool, ...args].join(" ") + "\n");
 
 /** Writes the state back if this call changed it, atomically: scripts on one host run concurrently, as on a real one. */
 function save() {
@@ -26,6 +26,46 @@ function save() {
     if (JSON.stringify(state) === loaded) return;
     fs.writeFileSync(`${stateFile}.${process.pid}`, JSON.stringify(state, null, 2));
     fs.renameSync(`${stateFile}.${process.pid}`, stateFile);
+    project();
+}
+
+/**
+ * Shows the state where a real host shows it to a script that reads without a
+ * tool: each sysctl as a file under /proc/sys, each active unit's invocation
+ * link under /run/systemd/units, and each enabled packaged unit's link in
+ * multi-user.target.wants (a unit file of /etc/systemd/system gets its links
+ * from `systemctl enable`, installLinks). Paths are the throwaway root's
+ * ($FAKE_HOST_ROOT), never the machine's own, also inside the host's namespace.
+ */
+function project() {
+    const root = process.env.FAKE_HOST_ROOT;
+    if (!root) throw new Error("FAKE_HOST_ROOT is not set");
+    const procSys = path.join(root, "proc-sys");
+    for (const entry of fs.readdirSync(procSys)) fs.rmSync(path.join(procSys, entry), { recursive: true });
+    for (const [key, value] of Object.entries(state.sysctl)) {
+        const file = path.join(procSys, ...key.split("."));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `${value}\n`);
+    }
+    const units = path.join(root, "run-units");
+    for (const entry of fs.readdirSync(units)) fs.rmSync(path.join(units, entry));
+    const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
+    // (A unit file of /etc's own is a regular file; a masked unit's is a link to /dev/null.)
+    const packaged = (name) => {
+        const file = path.join(root, `etc/systemd/system/${name}.service`);
+        return !fs.existsSync(file) || !fs.lstatSync(file).isFile();
+    };
+    if (fs.existsSync(wants))
+        for (const entry of fs.readdirSync(wants))
+            if (fs.readlinkSync(path.join(wants, entry)).startsWith("/lib/systemd/system/")) fs.rmSync(path.join(wants, entry));
+    for (const [name, unit] of Object.entries(state.units)) {
+        if (unit.active) fs.symlinkSync("0123456789abcdef0123456789abcdef", path.join(units, `invocation:${name}.service`));
+        if (unit.enabled && packaged(name)) {
+            fs.mkdirSync(wants, { recursive: true });
+            fs.symlinkSync(`/lib/systemd/system/${name}.service`, path.join(wants, `${name}.service`));
+        }
+    }
+    if (fs.existsSync(wants) && fs.readdirSync(wants).length === 0) fs.rmdirSync(wants);
 }
 function out(text) {
     process.stdout.write(text);
@@ -538,6 +578,8 @@ function aptGet(argv) {
 }
 
 const tools = {
+    // Run as itself: the files in line with a state the test wrote.
+    "fake-host.cjs": project,
     ipvsadm: () => ipvsadm(args),
     "ipvsadm-save": () => ipvsadm(["-S", ...args]),
     sysctl: () => sysctl(args),
