@@ -10,8 +10,8 @@
 // place: the director container stays (same ID). With no systemd in a
 // container, persistence is the restart policy plus the director's command,
 // which restores the saved rules when the container starts.
-import * as docker from "@pulumi/docker";
-import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
+import * as pulumi from "../resources/pulumiCore";
 import { ContainerClusterSpec, dockerNetwork, NetworkAddress, validateContainerCluster } from "../src/containerSpec";
 import { DEFAULT_DRAIN_TIMEOUT, defaultPage } from "../src/spec";
 import { codePath } from "../src/validate";
@@ -56,6 +56,16 @@ export interface ContainerClusterArgs {
 }
 
 const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+
+/**
+ * `@pulumi/docker`, loaded when a ContainerCluster is declared: it loads the
+ * whole of @pulumi/pulumi's root (see resources/pulumiCore.ts), which a
+ * cluster of SSH hosts should not pay for on every run.
+ */
+function dockerSdk(): typeof docker {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/docker") as typeof docker;
+}
 
 /** The container's command: a shell line run as PID 1 (it `exec`s the long-running process). */
 function shell(line: string): string[] {
@@ -108,14 +118,15 @@ export class ContainerCluster extends pulumi.ComponentResource {
             (s) => validateContainerCluster(s, codePath),
         );
         const dockerHost = pulumi.output(args.dockerHost ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST);
-        const provider = new docker.Provider(`${name}-docker`, { host: dockerHost }, { parent: this });
+        const sdk = dockerSdk();
+        const provider = new sdk.Provider(`${name}-docker`, { host: dockerHost }, { parent: this });
         const child = { parent: this, provider };
         const prefix = `${pulumi.getStack()}-${name}`;
 
         // Masquerading off on both: Docker's NAT would rewrite the director's packets to the real servers
         // (and their replies) and silently break VS/NAT.
         const noMasquerade = { "com.docker.network.bridge.enable_ip_masquerade": "false" };
-        const vipNetwork = new docker.Network(
+        const vipNetwork = new sdk.Network(
             `${name}-vip-network`,
             {
                 name: `${prefix}-vip`,
@@ -124,7 +135,7 @@ export class ContainerCluster extends pulumi.ComponentResource {
             },
             child,
         );
-        const rsNetwork = new docker.Network(
+        const rsNetwork = new sdk.Network(
             `${name}-rs-network`,
             {
                 name: `${prefix}-rs`,
@@ -134,7 +145,7 @@ export class ContainerCluster extends pulumi.ComponentResource {
             child,
         );
         // A local image (the lab imports it): found on the engine, never pulled, kept on destroy.
-        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, child);
+        const image = new sdk.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, child);
         const common = {
             image: image.imageId,
             capabilities: { adds: ["NET_ADMIN"] },
@@ -143,7 +154,7 @@ export class ContainerCluster extends pulumi.ComponentResource {
 
         this.realServerContainers = args.realServers.map(
             (rs, i) =>
-                new docker.Container(
+                new sdk.Container(
                     `${name}-${rs.name}`,
                     {
                         ...common,
@@ -164,7 +175,7 @@ export class ContainerCluster extends pulumi.ComponentResource {
                     child,
                 ),
         );
-        this.directorContainer = new docker.Container(
+        this.directorContainer = new sdk.Container(
             `${name}-${directorName}`,
             {
                 ...common,
@@ -181,7 +192,7 @@ export class ContainerCluster extends pulumi.ComponentResource {
             child,
         );
         if (args.client !== undefined) {
-            this.clientContainer = new docker.Container(
+            this.clientContainer = new sdk.Container(
                 `${name}-client`,
                 {
                     image: image.imageId,

@@ -4,7 +4,7 @@
 // the firewall marks of firewall-mark services. Every piece is a resource of
 // the lvs provider, read back on refresh: drift shows in a preview and
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
 import { ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
 import { ServiceByAddress, serviceTable } from "../src/desiredTables";

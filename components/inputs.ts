@@ -2,7 +2,7 @@
 // runs at once when every value is known (an error before anything is
 // declared) or, for values computed by other resources, as soon as they are,
 // before any host resource can use them.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 
 /** A value, or a promise or output of it, at every level of an object or list. */
 export type InputOf<T> = pulumi.Input<T extends (infer U)[] ? InputOf<U>[] : T extends object ? { [K in keyof T]: InputOf<T[K]> } : T>;

@@ -4,7 +4,7 @@
 // (`director-virtual-service`). Their aliases let `pulumi up` take those
 // resources over in place; the lvs provider converges each one with an update
 // (no replacement, no delete).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 
 /** An alias to `legacyName` (and `legacyType`), or none when nothing changed. */
 export function legacyAlias(name: string, legacyName: string, legacyType?: string): pulumi.Input<pulumi.Alias>[] {

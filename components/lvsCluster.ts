@@ -4,7 +4,7 @@
 // serves its page. The spec is checked as a whole
 // first (the rules of src/validate.ts, the same as for stack settings), and
 // nothing is declared unless it is sound.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 import { HostConnection } from "../resources";
 import {
     ClusterSpec,

@@ -6,7 +6,7 @@
 // `tunl0` and reverse-path filtering relaxed for it. Each piece is a resource
 // of the lvs provider, read back on refresh; deleting the real server removes
 // all of it and restores what it replaced.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 import { Addresses, File, HostConnection, Service, Sysctls } from "../resources";
 import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
 import { validateRealServerArgs } from "../src/validate";

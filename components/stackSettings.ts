@@ -2,7 +2,7 @@
 // (src/config.ts) before anything is declared, the SSH key read from its file
 // or taken from the secret setting, and checked to be a private key.
 import * as fs from "node:fs";
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "../resources/pulumiCore";
 import { allConfig, getConfig } from "@pulumi/pulumi/runtime/config";
 import { ConfigError, KeyFileState, parseClusterConfig, parseContainerClusterConfig, RawClusterConfig, SETTING_KEYS } from "../src/config";
 import { ClusterSpec } from "../src/spec";

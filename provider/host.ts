@@ -4,9 +4,9 @@
 // src/hostScripts/common.ts); anything else is summed up by its exit status
 // and last lines of output.
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
-import { asRoot } from "../src/shell";
+import { asRoot, rootShell } from "../src/shell";
 import type { SshExec } from "./keptSsh";
-import { Connection, ExecResult } from "./ssh";
+import { Connection, ExecRequest, ExecResult } from "./ssh";
 
 /** A failure on a host, already phrased for the user. */
 export class HostError extends Error {
@@ -21,7 +21,12 @@ export interface Transport {
     /** `rs1 (root@127.0.0.1:2222)`: how errors name the host. */
     readonly label: string;
     /** Runs a script as root. */
-    run(script: string, stdin?: string): Promise<ExecResult>;
+    run(script: string, stdin?: string, options?: RunOptions): Promise<ExecResult>;
+}
+
+export interface RunOptions {
+    /** The script only reads (a refresh): over SSH it may run in the host's kept shell (keptShell.ts). */
+    readOnly?: boolean;
 }
 
 /** The last meaningful lines of a failed script's output, for an error that is not a wall of text. */
@@ -85,11 +90,13 @@ export class SshTransport implements Transport {
         this.label = `${hostName} (${connection.user}@${connection.host}:${connection.port})`;
     }
 
-    async run(script: string, stdin?: string): Promise<ExecResult> {
+    async run(script: string, stdin?: string, options?: RunOptions): Promise<ExecResult> {
         const { user } = this.connection;
+        const request: ExecRequest = { command: asRoot(script, user), stdin: stdin ?? "" };
+        if (options?.readOnly && !stdin) request.keptShell = { shell: rootShell(user), script };
         let result: ExecResult;
         try {
-            result = await this.pool.exec(this.connection, { command: asRoot(script, user), stdin: stdin ?? "" });
+            result = await this.pool.exec(this.connection, request);
         } catch (err) {
             throw new HostError(`${this.label}: cannot run commands over SSH: ${(err as Error).message}`);
         }

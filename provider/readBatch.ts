@@ -7,8 +7,10 @@
 // engine asks for it, on its own.
 import { randomBytes } from "node:crypto";
 import { shellQuote } from "../src/shell";
-import { Transport } from "./host";
+import { RunOptions, Transport } from "./host";
 import { ExecResult } from "./ssh";
+
+const READ_ONLY: RunOptions = { readOnly: true };
 
 /** How long the first read of a host waits for the others of the same refresh. */
 export const READ_BATCH_WINDOW_MS = 25;
@@ -123,7 +125,7 @@ export class ReadBatcher {
     private async runGroup(transport: Transport, parts: Part[]): Promise<void> {
         try {
             if (parts.length === 1) {
-                parts[0].resolve(await transport.run(parts[0].script));
+                parts[0].resolve(await transport.run(parts[0].script, undefined, READ_ONLY));
                 return;
             }
             const marker = `pulumi-lvs-part-${randomBytes(8).toString("hex")}`;
@@ -132,6 +134,8 @@ export class ReadBatcher {
                     parts.map((p) => p.script),
                     marker,
                 ),
+                undefined,
+                READ_ONLY,
             );
             const split = splitBatchOutput(result, parts.length, marker);
             parts.forEach((part, i) =>

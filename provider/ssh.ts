@@ -18,6 +18,7 @@ import {
     PasswordAuthMethod,
     PublicKeyAuthMethod,
 } from "ssh2";
+import { KeptShell } from "./keptShell";
 
 /** How to reach a host over SSH; the same fields as `@pulumi/command`'s `remote.ConnectionArgs`. */
 export interface ProxyConnection {
@@ -155,6 +156,11 @@ export interface ExecRequest {
     env?: Record<string, string>;
     /** Sent when non-empty, then closed (as upstream does); absent or empty: closed at once. */
     stdin?: string;
+    /**
+     * The command only reads: its `script` may run in a `shell` (`sh`, `sudo -n sh`) kept open on
+     * the host for such scripts (keptShell.ts), else `command` runs in a session of its own.
+     */
+    keptShell?: { shell: string; script: string };
 }
 
 export interface ExecResult {
@@ -187,6 +193,8 @@ export class SshPool {
     private readonly pools = new Map<string, Pooled[]>();
     private readonly waiting = new Map<string, (() => void)[]>();
     private readonly opened: Client[] = [];
+    /** One kept shell per connection and shell command, for read-only scripts. */
+    private readonly shells = new Map<string, KeptShell>();
 
     /** `status`: where dial retries are reported. */
     constructor(readonly status: StatusLog) {}
@@ -256,6 +264,10 @@ export class SshPool {
      * retries are reported to `status` (default: the pool's).
      */
     async exec(conn: Connection, request: ExecRequest, onOutput?: OutputListener, status = this.status): Promise<ExecResult> {
+        if (request.keptShell && !request.stdin && !request.env && !onOutput) {
+            const result = await this.inKeptShell(conn, request.keptShell, status);
+            if (result) return result;
+        }
         for (let attempt = 0; ; attempt++) {
             const started = performance.now();
             const pooled = await this.acquire(conn, attempt > 0, status);
@@ -271,6 +283,51 @@ export class SshPool {
             } finally {
                 this.release(conn, pooled);
             }
+        }
+    }
+
+    /**
+     * A read-only script in the host's kept shell, opened on first use; undefined when the shell
+     * cannot take it (busy with another read of this host, ended, refused by sudo): the caller then
+     * runs it in a session of its own, which also reports why the shell could not start.
+     */
+    private async inKeptShell(
+        conn: Connection,
+        kept: { shell: string; script: string },
+        status: StatusLog,
+    ): Promise<ExecResult | undefined> {
+        const key = `${this.keyOf(conn)} ${kept.shell}`;
+        let shell = this.shells.get(key);
+        if (shell?.dead) shell = undefined;
+        if (shell?.busy) return undefined;
+        const started = performance.now();
+        if (!shell) {
+            shell = new KeptShell(this.openShell(conn, kept.shell, status));
+            this.shells.set(key, shell);
+        }
+        try {
+            const result = await shell.run(kept.script);
+            return { ...result, timing: { connectMs: 0, runMs: performance.now() - started } };
+        } catch {
+            if (this.shells.get(key) === shell) this.shells.delete(key);
+            shell.close();
+            return undefined;
+        }
+    }
+
+    /** A session running `shell` with its standard input open, holding its place on the connection until it ends. */
+    private async openShell(conn: Connection, shell: string, status: StatusLog): Promise<ClientChannel> {
+        const pooled = await this.acquire(conn, false, status);
+        try {
+            const client = await pooled.client;
+            const channel = await new Promise<ClientChannel>((resolve, reject) =>
+                client.exec(shell, {}, (err, c) => (err ? reject(err) : resolve(c))),
+            );
+            channel.once("close", () => this.release(conn, pooled));
+            return channel;
+        } catch (err) {
+            this.release(conn, pooled);
+            throw err;
         }
     }
 
@@ -313,6 +370,8 @@ export class SshPool {
     }
 
     close(): void {
+        for (const shell of this.shells.values()) shell.close();
+        this.shells.clear();
         for (const c of this.opened) c.end();
         this.pools.clear();
     }

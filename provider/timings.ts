@@ -15,9 +15,9 @@ export function timed(transport: Transport, urn: string, file = process.env.PULU
     if (!file) return transport;
     return {
         label: transport.label,
-        async run(script, stdin) {
+        async run(script, stdin, options) {
             const started = performance.now();
-            const result = await transport.run(script, stdin);
+            const result = await transport.run(script, stdin, options);
             const timing = result.timing ?? { connectMs: 0, runMs: performance.now() - started };
             const record: TimingRecord = { urn, connectMs: Math.round(timing.connectMs), runMs: Math.round(timing.runMs) };
             appendFileSync(file, JSON.stringify(record) + "\n");

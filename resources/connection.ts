@@ -2,7 +2,7 @@
 // defaults as `@pulumi/command`'s `remote.ConnectionArgs`, or a container's
 // exec through its Docker engine. Always handled as a Pulumi secret (it may
 // hold the private key).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumiCore";
 
 export type HostConnection = SshConnection | ContainerConnection;
 

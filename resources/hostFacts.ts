@@ -2,7 +2,7 @@
 // server must have, each read back by a refresh so that drift shows in a
 // preview and `pulumi up` repairs it. The components (../components) declare
 // them; a program may use them on its own too.
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumiCore";
 import { connectionProperty, HostConnection, resourceOptions } from "./connection";
 
 interface FactArgs {

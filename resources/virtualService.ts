@@ -1,7 +1,7 @@
 // lvs:ipvs:VirtualService as a resource: one IPVS virtual service on a
 // director and its real servers, changed in place and read back by a refresh
 // (only this service: others on the director are not its business).
-import * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "./pulumiCore";
 import type { ForwardingMethod, Protocol, Scheduler } from "../src/ipvs/model";
 import { connectionProperty, HostConnection, resourceOptions } from "./connection";
 

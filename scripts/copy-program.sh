@@ -10,6 +10,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dest=${1:?usage: copy-program.sh DEST}
 mkdir -p "$dest"
-for entry in Pulumi.yaml package.json tsconfig.json index.ts lib.ts components resources src stacks; do cp -r "$repo/$entry" "$dest/"; done
+# (With their times: program.js compiles again what is newer than dist.)
+for entry in Pulumi.yaml package.json tsconfig.json tsconfig.build.json program.js index.ts lib.ts components resources src stacks; do cp -rp "$repo/$entry" "$dest/"; done
 for linked in node_modules dist provider plugins .lab .lab-ci .lab-docker .lab-ci-docker; do ln -sfn "$repo/$linked" "$dest/$linked"; done
 sed -i '/^encryptionsalt:/d' "$dest/stacks/"*.yaml

@@ -67,7 +67,15 @@ if [ -z "$host" ] || [ ! -x "$host" ]; then
     # an ambient plugin on every run.
     host="$(dirname "$cli")/pulumi-language-nodejs"
     [ -w "$(dirname "$cli")" ] || host="$cache/pulumi-language-nodejs-$host_version/pulumi-language-nodejs"
-    go_build pulumi-language-nodejs "$host" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs -ldflags "-s -w"
+    # The host built here takes the project's runtime options as flags: under
+    # its name runs options-as-flags.sh, which passes them (see there).
+    built="$host-sdk-host"
+    if [ -f "$host" ] && [ ! -f "$built" ] && ! grep -q options-as-flags "$host"; then
+        mv -f "$host" "$built" # built by an earlier setup under the plain name
+    fi
+    go_build pulumi-language-nodejs "$built" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs -ldflags "-s -w"
+    cmp -s "$repo/toolchain/pulumi-language-nodejs/options-as-flags.sh" "$host" ||
+        install -m 755 "$repo/toolchain/pulumi-language-nodejs/options-as-flags.sh" "$host"
 fi
 ln -sfn "$cli" "$bin/pulumi"
 ln -sfn "$host" "$bin/pulumi-language-nodejs"
@@ -75,7 +83,7 @@ ln -sfn "$repo/toolchain/bin/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resourc
 
 # The project's compiled code: the library, the lvs provider plugin and the offline command plugin.
 if [ ! -f "$repo/dist/provider/main.js" ] ||
-    [ -n "$(find "$repo/lib.ts" "$repo/components" "$repo/resources" "$repo/src" "$repo/provider" "$repo/plugins" "$repo/tools" "$repo/tsconfig.json" "$repo/tsconfig.build.json" -name '*.ts' -newer "$repo/dist/provider/main.js" -print -quit 2>/dev/null)" ]; then
+    [ -n "$(find "$repo/index.ts" "$repo/lib.ts" "$repo/components" "$repo/resources" "$repo/src" "$repo/provider" "$repo/plugins" "$repo/tools" "$repo/tsconfig.json" "$repo/tsconfig.build.json" -name '*.ts' -newer "$repo/dist/provider/main.js" -print -quit 2>/dev/null)" ]; then
     say "compiling the library and plugins (npm run build)"
     (cd "$repo" && node_modules/.bin/tsc -p tsconfig.build.json)
     touch "$repo/dist/provider/main.js"

@@ -51,7 +51,12 @@ export function words(values: readonly string[]): Raw {
  * for root, else through non-interactive sudo.
  */
 export function asRoot(script: string, user: string): string {
-    return user === "root" ? `sh -c ${shellQuote(script)}` : `sudo -n sh -c ${shellQuote(script)}`;
+    return `${rootShell(user)} -c ${shellQuote(script)}`;
+}
+
+/** POSIX sh as root, for `user`: itself for root, else through non-interactive sudo. */
+export function rootShell(user: string): string {
+    return user === "root" ? "sh" : "sudo -n sh";
 }
 
 /** Joins script lines, dropping empty entries so optional lines can be `""` or `false`. */

@@ -1,0 +1,96 @@
+// A root shell kept open on a host for the reads of a refresh. Every SSH
+// command costs a session: sshd forks, the login shell starts, sudo asks PAM;
+// on an emulated host that is a fifth of a second or more, and a refresh reads
+// every host, twice when the engine's parallelism is below the number of
+// resources. Reads change nothing, so they may share one long-lived shell per
+// host, one after another: each is written to the shell's standard input as a
+// subshell (its own standard input /dev/null, so it cannot eat the next
+// command), followed by markers on stdout and stderr that carry its exit
+// status. Anything else (a shell that ended, sudo that refused, a busy shell)
+// leaves the read to a session of its own, as before.
+import { randomBytes } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
+import type { ClientChannel } from "ssh2";
+import { shellQuote } from "../src/shell";
+
+export interface ShellResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+interface Pending {
+    marker: string;
+    resolve(result: ShellResult): void;
+    reject(err: Error): void;
+}
+
+export class KeptShell {
+    /** A script is running in it. */
+    busy = false;
+    /** It ended (or never started): it takes no more scripts. */
+    dead = false;
+    private channelReady: Promise<ClientChannel>;
+    private readonly decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+    private output = { stdout: "", stderr: "" };
+    private pending: Pending | undefined;
+
+    /** `channel`: a session running the shell (`sh`, or `sudo -n sh`), reading commands from its standard input. */
+    constructor(channel: Promise<ClientChannel>) {
+        this.channelReady = channel.then((c) => {
+            c.on("data", (chunk: Buffer) => this.take("stdout", chunk));
+            c.stderr.on("data", (chunk: Buffer) => this.take("stderr", chunk));
+            c.on("close", () => this.end(new Error("the kept shell ended")));
+            c.on("error", (err: Error) => this.end(err));
+            return c;
+        });
+        this.channelReady.catch((err: Error) => this.end(err));
+    }
+
+    /** Runs a script that only reads; rejects when the shell cannot (the caller then runs it on its own). */
+    async run(script: string): Promise<ShellResult> {
+        if (this.dead || this.busy) throw new Error("the kept shell is not free");
+        this.busy = true;
+        try {
+            const channel = await this.channelReady;
+            if (this.dead) throw new Error("the kept shell ended");
+            const marker = `pulumi-lvs-shell-${randomBytes(8).toString("hex")}`;
+            this.output = { stdout: "", stderr: "" };
+            const done = new Promise<ShellResult>((resolve, reject) => (this.pending = { marker, resolve, reject }));
+            channel.write(
+                `(eval ${shellQuote(script)}) </dev/null; printf '\\n%s %s\\n' '${marker}' "$?"; printf '\\n%s\\n' '${marker}' >&2\n`,
+            );
+            return await done;
+        } finally {
+            this.busy = false;
+        }
+    }
+
+    /** Ends the shell (its connection's session is given back when the channel closes). */
+    close(): void {
+        void this.channelReady.then((c) => c.end()).catch(() => undefined);
+    }
+
+    private take(stream: "stdout" | "stderr", chunk: Buffer): void {
+        this.output[stream] += this.decoders[stream].write(chunk);
+        const pending = this.pending;
+        if (!pending) return;
+        // Each marker is the last thing its stream carries; the newline before it is the marker's.
+        const status = new RegExp(`\\n${pending.marker} (\\d+)\\n$`).exec(this.output.stdout);
+        const errEnd = `\n${pending.marker}\n`;
+        if (!status || !this.output.stderr.endsWith(errEnd)) return;
+        this.pending = undefined;
+        pending.resolve({
+            code: Number(status[1]),
+            stdout: this.output.stdout.slice(0, status.index),
+            stderr: this.output.stderr.slice(0, -errEnd.length),
+        });
+    }
+
+    private end(err: Error): void {
+        this.dead = true;
+        const pending = this.pending;
+        this.pending = undefined;
+        pending?.reject(err);
+    }
+}
