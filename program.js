@@ -33,6 +33,8 @@ if (!fs.existsSync(compiled) || newestSource() > fs.statSync(compiled).mtimeMs) 
             encoding: "utf8",
         });
     } catch (err) {
+        // tsc writes its output even when a type is wrong: the next run must not take it for compiled.
+        if (fs.existsSync(compiled)) fs.utimesSync(compiled, 0, 0);
         throw new Error(`the program does not compile (npm run build):\n${err.stdout || ""}${err.stderr || err.message}`);
     }
 }
