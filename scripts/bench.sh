@@ -132,6 +132,20 @@ done
 record "no-op: pulumi up --skip-preview, refresh, 0 changes" "${values[@]}"
 record "no-op: pulumi up previewing first (2 refreshes)" "${previewed[@]}"
 
+# The floor under the no-op: the same CLI, language host and Node.js running
+# a program with no resources (nothing to refresh, no provider to start).
+mkdir -p "$work/empty/state"
+printf 'name: empty\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n' > "$work/empty/Pulumi.yaml"
+echo 'exports.nothing = true;' > "$work/empty/index.js"
+echo '{"name": "empty", "main": "index.js"}' > "$work/empty/package.json"
+ln -s "$repo/node_modules" "$work/empty/node_modules"
+values=()
+(cd "$work/empty" && PULUMI_BACKEND_URL="file://$work/empty/state" pulumi stack init floor >/dev/null)
+for ((r = 1; r <= runs; r++)); do
+    values+=("$(cd "$work/empty" && PULUMI_BACKEND_URL="file://$work/empty/state" timed up floor "$work/floor.log" --skip-preview)")
+done
+record "floor: pulumi up of a program with no resources" "${values[@]}"
+
 say "reconfigure under a bounded keep-alive load (wrk, 4 connections, at most 600 s)"
 ip netns exec "$PULUMI_LVS_LAB_NETNS" wrk -t1 -c4 -d600s --timeout 10s http://192.168.145.100/ > "$work/load.txt" 2>&1 &
 load_pid=$!
