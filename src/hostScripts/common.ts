@@ -225,6 +225,11 @@ export function ownUnitEnabled(unit: string): string {
     return sh`[ -L ${`/etc/systemd/system/${OWN_UNITS_WANTED_BY}.wants/${unit}`} ]`;
 }
 
+/** A service's unit file name, as systemctl takes `lighttpd` for `lighttpd.service`. */
+function serviceUnitFile(unit: string): string {
+    return unit.endsWith(".service") ? unit : `${unit}.service`;
+}
+
 /**
  * True when systemd starts a packaged unit (lighttpd, ipvsadm) at boot, as
  * `systemctl is-enabled` tells it for a unit `systemctl enable` enabled: not
@@ -236,8 +241,8 @@ export function ownUnitEnabled(unit: string): string {
  * of every refresh.
  */
 export function unitEnabled(unit: string): string {
-    const name = unit.replace(/\.service$/, "");
-    const file = `${name}.service`;
+    const file = serviceUnitFile(unit);
+    const name = file.replace(/\.service$/, "");
     const links = sh`/etc/systemd/system/*.wants/${file} /etc/systemd/system/*.requires/${file} /run/systemd/system/*.wants/${file} /run/systemd/system/*.requires/${file} /etc/rc[2345].d/S[0-9][0-9]${name}`;
     return (
         sh`{ ! [ /etc/systemd/system/${file} -ef /dev/null ] && ! [ /run/systemd/system/${file} -ef /dev/null ] && ` +
@@ -251,7 +256,7 @@ export function unitEnabled(unit: string): string {
  * inactive or failed (systemd 236 and later; older ones are asked).
  */
 export function unitActive(unit: string): string {
-    const file = `${unit.replace(/\.service$/, "")}.service`;
+    const file = serviceUnitFile(unit);
     return sh`{ if [ -d /run/systemd/units ]; then [ -L /run/systemd/units/invocation:${file} ]; else systemctl is-active --quiet ${file} 2>/dev/null; fi; }`;
 }
 

@@ -27,6 +27,10 @@ export function fileScripts(fact: FileFact): FactScripts {
     const dir = path.posix.dirname(file);
     // Named after the file, as earlier versions named the test page's records.
     const saved = raw(`"$state"/${sh`${path.posix.basename(file)}`}`);
+    const sendContent = sh`[ -f ${file} ]; then printf 'content '; base64 -w 0 < ${file}; echo`;
+    // The wanted content, when the file holds it, is told by the shell alone: no base64
+    // process on every host of every refresh (a large content is not put in the script).
+    const comparedInShell = fact.content.length <= COMPARED_IN_SHELL_MAX && !fact.content.includes("\0");
     return {
         apply: lines(
             preamble(fact.hostName),
@@ -42,11 +46,9 @@ export function fileScripts(fact: FileFact): FactScripts {
         ),
         read: lines(
             preamble(fact.hostName),
-            // The wanted content, when the file holds it, is told by the shell alone: no base64
-            // process on every host of every refresh (a large content is not put in the script).
-            (fact.content.length <= COMPARED_IN_SHELL_MAX && !fact.content.includes("\0")
-                ? `if ${fileHolds(file, fact.content, true)}; then echo "content as-wanted"; el`
-                : "") + sh`if [ -f ${file} ]; then printf 'content '; base64 -w 0 < ${file}; echo; fi`,
+            comparedInShell
+                ? `if ${fileHolds(file, fact.content, true)}; then echo "content as-wanted"; elif ${sendContent}; fi`
+                : `if ${sendContent}; fi`,
         ),
         remove: lines(
             preamble(fact.hostName),

@@ -98,11 +98,13 @@ export function sysctlsScripts(fact: SysctlsFact): FactScripts {
             preamble(fact.hostName),
             // Each setting read from /proc/sys by the shell, as `sysctl -e` prints it ("key = value"; a
             // key the kernel lacks left out), without a sysctl process on every host of every refresh.
-            ...keys.map(
-                (key) =>
-                    sh`if [ -r ${procSysPath(key)} ] && { IFS= read -r _value || [ -n "$_value" ]; } < ${procSysPath(key)}; ` +
-                    sh`then printf 'value %s = %s\n' ${key} "$_value"; fi`,
-            ),
+            ...keys.map((key) => {
+                const file = procSysPath(key);
+                return (
+                    sh`if [ -r ${file} ] && { IFS= read -r _value || [ -n "$_value" ]; } < ${file}; ` +
+                    sh`then printf 'value %s = %s\n' ${key} "$_value"; fi`
+                );
+            }),
             `${fileHolds(sysctlFile(fact.hostName), sysctlFileText(fact))} || echo "persisted false"`,
             fact.modules.length > 0 ? `${fileHolds(modulesFile(fact.hostName), modulesFileText(fact))} || echo "persisted false"` : "",
         ),
