@@ -19,6 +19,7 @@ export default defineConfig({
                     include: ["test/engine/**/*.test.ts", "test/e2e/**/*.test.ts"],
                     // Engine runs are long and share the toolchain and the lab: one file at a time.
                     fileParallelism: false,
+                    globalSetup: ["test/support/engineTeardown.ts"],
                     testTimeout: 20 * 60_000,
                     hookTimeout: 30 * 60_000,
                 },

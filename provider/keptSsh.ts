@@ -5,10 +5,10 @@
 // private directory for its socket, a build without it), commands use the
 // provider's own pool, as they always could.
 import { spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Socket } from "node:net";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { privateRunDir } from "./privateDir";
 import { answers, dialSocket, jsonLines, KeeperReply, KeeperRequest } from "./connectionKeeper";
 import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
 
@@ -21,17 +21,9 @@ export interface SshExec {
 const START_WAIT_MS = 3000;
 
 /** The keeper's socket: in a directory of this user's only, or undefined when there is none to be had. */
-export function keeperSocketPath(root = tmpdir()): string | undefined {
-    const uid = process.getuid?.() ?? 0;
-    const dir = path.join(root, `pulumi-lvs-ssh-${uid}`);
-    try {
-        mkdirSync(dir, { mode: 0o700 });
-    } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
-    }
-    const stat = lstatSync(dir);
-    // Someone else's directory, or one others may enter: not a place for a socket that runs commands as root.
-    if (!stat.isDirectory() || stat.uid !== uid || (stat.mode & 0o077) !== 0) return undefined;
+export function keeperSocketPath(root?: string): string | undefined {
+    const dir = privateRunDir(root);
+    if (!dir) return undefined;
     const socket = path.join(dir, "keeper.sock");
     // A unix socket's path is limited to 107 bytes.
     return Buffer.byteLength(socket) < 108 ? socket : undefined;

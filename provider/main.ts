@@ -1,51 +1,21 @@
-// Entry point of `pulumi-resource-lvs`, the provider of pulumi-lvs's own
-// resource types (host facts and IPVS virtual services, which a refresh reads
-// back from the hosts). The engine passes its address as the positional
-// argument; the provider answers on a port it prints.
-import { parseArgs } from "node:util";
-import { engineLog } from "./engineLog";
-import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
-import { virtualServiceFact } from "./facts/virtualService";
-import type { DockerExecConnection } from "./dockerExec";
-import { SshTransport, Transport } from "./host";
-import { checkedConnection } from "./connection";
-import { serveProvider } from "./serve";
-import { LvsProviderServer } from "./server";
-import { KeptSsh } from "./keptSsh";
-import { SshPool } from "./ssh";
+// Entry point of `pulumi-resource-lvs` when no warm spare takes the run (see
+// spares.ts): the provider of pulumi-lvs's own resource types (host facts and
+// IPVS virtual services, which a refresh reads back from the hosts). The
+// engine passes its address as the positional argument; the provider answers
+// on a port it prints.
+import { startProvider } from "./start";
+import { topUpSpares } from "./spares";
 
-/**
- * The transport into a container, loaded when first needed: the engine starts
- * this plugin twice in a run (refresh, then the program's registrations), and
- * a cluster of SSH hosts should not pay for loading the Docker client each time.
- */
-function dockerTransport(connection: DockerExecConnection, hostName: string): Transport {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { DockerExecTransport } = require("./dockerExec") as typeof import("./dockerExec");
-    return new DockerExecTransport(connection, hostName);
-}
+// The engine ends a plugin with SIGTERM (SIGKILL after a grace period); on the
+// way out, spares are readied for the next start (they load when this ends,
+// not while the run needs the CPU).
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => process.exit(0));
+process.once("exit", () => topUpSpares());
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const { positionals } = parseArgs({ args, strict: false, allowPositionals: true, options: { tracing: { type: "string" } } });
-    const log = engineLog(positionals[0]);
-    const ssh = new SshPool((message) => log("", message));
-    process.once("exit", () => ssh.close());
-    const kept = new KeptSsh(ssh);
-
-    const service = new LvsProviderServer(
-        [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact],
-        (connection, hostName) => {
-            const checked = checkedConnection(connection);
-            return "docker" in checked ? dockerTransport(checked.docker, hostName) : new SshTransport(kept, checked, hostName);
-        },
-        log,
-        () => ssh.close(),
-    );
-    await serveProvider(service);
-}
-
-main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-});
+startProvider(process.argv.slice(2)).then(
+    (port) => console.log(String(port)),
+    (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+    },
+);
