@@ -215,3 +215,6 @@ export function buildIdentity(root = packageRoot()): string {
     if (existsSync(manifest)) entries.push(`${manifest}:${statSync(manifest).mtimeMs}`);
     return entries.join("\n");
 }
+
+// `node spares.js stop`: ends this installation's spares (the benchmark's clean-up).
+if (require.main === module && process.argv[2] === "stop") stopSpares();
