@@ -42,9 +42,13 @@ export function packageRoot(): string {
     return realpathSync(dir);
 }
 
-/** Whether spares are on (PULUMI_LVS_PROVIDER_SPARES, anything but 0). */
-export function sparesWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-    return env.PULUMI_LVS_PROVIDER_SPARES !== "0";
+/**
+ * Whether spares are on: PULUMI_LVS_PROVIDER_SPARES anything but 0, on Linux
+ * (a spare knows its launcher, and a live spare its slot, from /proc; where
+ * there is none, a slot would never look taken and spares would pile up).
+ */
+export function sparesWanted(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): boolean {
+    return env.PULUMI_LVS_PROVIDER_SPARES !== "0" && platform === "linux";
 }
 
 export function idleSeconds(env: NodeJS.ProcessEnv = process.env): number {

@@ -15,7 +15,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageRoot, readSlot, Slot, slotFiles, SPARE_SLOTS, stopSpares } from "../../provider/spares";
+import { packageRoot, readSlot, Slot, slotFiles, SPARE_SLOTS, sparesWanted, stopSpares } from "../../provider/spares";
 
 const LAUNCHER = path.join(__dirname, "../../provider/bin/pulumi-resource-lvs");
 const started: ChildProcess[] = [];
@@ -162,6 +162,12 @@ describe("the lvs plugin's warm spares", () => {
         await endPlugin(plugin);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         expect(slots().every((s) => s.state === "free")).toBe(true);
+    });
+
+    it("are readied only on Linux, where /proc tells a spare its launcher, and not when turned off", () => {
+        expect(sparesWanted({}, "linux")).toBe(true);
+        expect(sparesWanted({}, "darwin")).toBe(false);
+        expect(sparesWanted({ PULUMI_LVS_PROVIDER_SPARES: "0" }, "linux")).toBe(false);
     });
 
     it("a slot in a directory others may enter is not trusted", async () => {
