@@ -5,7 +5,6 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, readlinkSync, statSync } from "node:fs";
 import { AddressInfo, createServer, Socket } from "node:net";
 import { setPriority } from "node:os";
-import * as path from "node:path";
 import { buildIdentity, idleSeconds, readSlot, releaseSlot, topUpSpares, writeSlot } from "./spares";
 
 /** The longest hand-over line a launcher sends (its token, PID and arguments). */
@@ -129,7 +128,6 @@ async function runSpare(slotFile: string): Promise<void> {
             for (const key of Object.keys(process.env)) delete process.env[key];
             Object.assign(process.env, context.env);
             process.chdir(context.cwd);
-            process.argv = [process.execPath, path.join(__dirname, "main.js"), ...handover.args];
             if (RENICE) setPriority(0);
             printTo(socket);
             try {

@@ -149,11 +149,11 @@ export function topUpSpares(env: NodeJS.ProcessEnv = process.env): number[] {
     if (!sparesWanted(env) || !existsSync(spareJs)) return [];
     const files = slotFiles();
     if (!files) return [];
+    const keep = ["PATH", "HOME", "TMPDIR", "PULUMI_LVS_PROVIDER_SPARE_SECONDS"];
+    const spareEnv = Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
     const started: number[] = [];
     for (const file of files) {
         if (!reserve(file)) continue;
-        const keep = ["PATH", "HOME", "TMPDIR", "PULUMI_LVS_PROVIDER_SPARE_SECONDS"];
-        const spareEnv = Object.fromEntries(keep.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
         const child = spawn(process.execPath, [spareJs, file], { detached: true, stdio: "ignore", cwd: "/", env: spareEnv });
         child.unref();
         if (child.pid === undefined) {
