@@ -180,12 +180,18 @@ export function purgeIfInstalled(pkg: string, inUse?: { check: string; why: stri
     ).trimEnd();
 }
 
-/** Whether a package is installed, as a read line: `installed true|false`. */
+/**
+ * Whether a package is installed, as a read line that dpkg-query prints itself,
+ * `installed <its Status field>` (no line when dpkg does not know the package):
+ * a `$(…)` around it would cost a fork on every refresh. installedIn() reads it.
+ */
 export function readInstalled(pkg: string): string {
-    return (
-        sh`case "$(dpkg-query -W -f='\${Status}' ${pkg} 2>/dev/null)" in *"install ok installed") echo "installed true" ;; ` +
-        sh`*) echo "installed false" ;; esac`
-    );
+    return sh`dpkg-query -W -f='installed \${Status}\\n' ${pkg} 2>/dev/null || true`;
+}
+
+/** A read's verdict on its `installed` line: installed as dpkg means it, "install ok installed" (the last line, for a package of several architectures). */
+export function installedIn(facts: Map<string, string>): boolean {
+    return facts.get("installed") === "install ok installed";
 }
 
 /**

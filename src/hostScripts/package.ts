@@ -2,7 +2,17 @@
 // with apt when missing, and on delete purged together with whatever its
 // install added, only if this fact installed it.
 import { lines } from "../shell";
-import { CLEAN_STATE, ensurePackage, FactScripts, HOST_LOCK, preamble, purgeIfInstalled, readInstalled, readLines } from "./common";
+import {
+    CLEAN_STATE,
+    ensurePackage,
+    FactScripts,
+    HOST_LOCK,
+    installedIn,
+    preamble,
+    purgeIfInstalled,
+    readInstalled,
+    readLines,
+} from "./common";
 
 export interface PackageFact {
     /** The host's name (its state directory). */
@@ -39,5 +49,5 @@ export function packageScripts(fact: PackageFact): FactScripts {
 }
 
 export function parsePackageRead(stdout: string): PackageLive {
-    return { installed: readLines(stdout).get("installed") === "true" };
+    return { installed: installedIn(readLines(stdout)) };
 }

@@ -8,6 +8,7 @@ import {
     ensurePackage,
     FactScripts,
     HOST_LOCK,
+    installedIn,
     preamble,
     purgeIfInstalled,
     readInstalled,
@@ -67,7 +68,7 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
 export function parseServiceRead(stdout: string): ServiceLive {
     const facts = readLines(stdout);
     return {
-        installed: facts.get("installed") === "true",
+        installed: installedIn(facts),
         enabled: facts.get("enabled") === "true",
         running: facts.get("running") === "true",
     };

@@ -9,7 +9,7 @@
 // service pulumi-lvs keeps on a director goes, the rules file, AUTO and the
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
-import { lines, sh, words } from "../shell";
+import { lines, sh, shellQuote, words } from "../shell";
 import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "./common";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
@@ -34,31 +34,42 @@ const BOOT_SERVICE = lines(
     "fi",
 ).trimEnd();
 
-/** The live table, the saved rules and the boot-time restore, one prefixed line each. */
+/** Where a table read's output turns to the live table, which ipvsadm prints itself, to the end. */
+const LIVE_TABLE_FOLLOWS = "live table:";
+
+/**
+ * The saved rules and the boot-time restore, one prefixed line each, then the
+ * live table as ipvsadm prints it: a pipe into `prefixed` would cost a fork on
+ * every refresh. A table that cannot be listed (no ipvsadm) reads as empty.
+ */
 export function readTableScript(director: string): string {
     return lines(
         preamble(director),
         BOOT_SERVICE,
         PREFIXED,
-        // (What Debian's ipvsadm-save runs, without the bash it takes to get there.)
-        "ipvsadm -S -n | prefixed live",
         sh`if [ -f ${RULES_FILE} ]; then prefixed saved < ${RULES_FILE}; fi`,
         sh`if [ -f ${IPVSADM_DEFAULTS} ]; then prefixed default < ${IPVSADM_DEFAULTS}; fi`,
         'boot_service_enabled && echo "boot-service enabled" || echo "boot-service disabled"',
+        `echo ${shellQuote(LIVE_TABLE_FOLLOWS)}`,
+        // (What Debian's ipvsadm-save runs, without the bash it takes to get there.)
+        "ipvsadm -S -n || true",
     );
 }
 
 /** The read lines split back into the live rules, the saved rules and whether they are restored at boot. */
 export function parseTableRead(stdout: string): { live: string; saved: string; restoreAtBoot: boolean } {
+    const all = stdout.split("\n");
+    const follows = all.indexOf(LIVE_TABLE_FOLLOWS);
+    const head = follows < 0 ? all : all.slice(0, follows);
+    const live = follows < 0 ? [] : all.slice(follows + 1).filter((l) => l !== "");
     const take = (prefix: string) =>
-        stdout
-            .split("\n")
+        head
             .filter((l) => l.startsWith(prefix))
             .map((l) => l.slice(prefix.length))
             .join("\n");
     // The last AUTO= line of /etc/default/ipvsadm counts, as when its init script sources it.
-    const auto = [...stdout.matchAll(/^default AUTO=(.*)$/gm)].pop()?.[1]?.replace(/["']/g, "").trim();
-    return { live: take("live "), saved: take("saved "), restoreAtBoot: auto === "true" && /^boot-service enabled$/m.test(stdout) };
+    const auto = take("default AUTO=").split("\n").pop()!.replace(/["']/g, "").trim();
+    return { live: live.join("\n"), saved: take("saved "), restoreAtBoot: auto === "true" && head.includes("boot-service enabled") };
 }
 
 /** Saves the live table where the ipvsadm service restores it from, keeping the file found before (once). */

@@ -1,7 +1,9 @@
-// The reads print what the host's tools print, prefixed (no sed or awk on the
-// host); the parsers pick out the facts. Lines here are the lab's own output.
+// The reads print what the host's tools print, raw or prefixed (no sed or awk
+// on the host); the parsers pick out the facts. Lines here are the lab's own output.
 import { describe, expect, it } from "vitest";
 import { AddressesFact, parseAddressesRead } from "../../src/hostScripts/addresses";
+import { parsePackageRead } from "../../src/hostScripts/package";
+import { parseServiceRead } from "../../src/hostScripts/service";
 import { parseSysctlsRead } from "../../src/hostScripts/sysctls";
 import { parseTableRead } from "../../src/hostScripts/virtualService";
 
@@ -13,17 +15,15 @@ const rs1: AddressesFact = {
     interfaceSetting: "lvs:realServers[].interface",
 };
 
-const inet = (line: string) => `inet ${line}`;
-
 describe("parseAddressesRead", () => {
     it("reports the wanted addresses on their interfaces, and the first default route", () => {
         const stdout = [
-            inet("1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever"),
-            inet("2: eth0    inet 10.77.0.12/24 brd 10.77.0.255 scope global eth0\\       valid_lft forever preferred_lft forever"),
-            inet("3: eth1    inet 192.168.2.100/24 scope global eth1\\       valid_lft forever preferred_lft forever"),
-            inet("4: eth1.100@eth1    inet 10.1.0.5/24 scope global eth1.100\\       valid_lft forever preferred_lft forever"),
-            "route default via 192.168.2.1 dev eth1 ",
-            "route default via 10.77.0.1 dev eth0 metric 200",
+            "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever",
+            "2: eth0    inet 10.77.0.12/24 brd 10.77.0.255 scope global eth0\\       valid_lft forever preferred_lft forever",
+            "3: eth1    inet 192.168.2.100/24 scope global eth1\\       valid_lft forever preferred_lft forever",
+            "4: eth1.100@eth1    inet 10.1.0.5/24 scope global eth1.100\\       valid_lft forever preferred_lft forever",
+            "default via 192.168.2.1 dev eth1 ",
+            "default via 10.77.0.1 dev eth0 metric 200",
         ].join("\n");
         expect(parseAddressesRead(stdout, rs1)).toEqual({
             addresses: { "192.168.2.100/24": { interface: "eth1" }, "10.1.0.5/24": { interface: "eth1.100" } },
@@ -33,7 +33,7 @@ describe("parseAddressesRead", () => {
     });
 
     it("counts a wanted address on another interface as missing, and notes an unpersisted unit", () => {
-        const stdout = [inet("2: eth0    inet 192.168.2.100/24 scope global eth0"), "persisted false"].join("\n");
+        const stdout = ["2: eth0    inet 192.168.2.100/24 scope global eth0", "persisted false"].join("\n");
         expect(parseAddressesRead(stdout, rs1)).toEqual({ addresses: {}, persisted: false });
     });
 });
@@ -43,14 +43,16 @@ describe("parseTableRead", () => {
         const read = (defaults: string[], service: string) =>
             parseTableRead(
                 [
-                    "live -A -t 192.168.145.100:80 -s rr",
                     "saved -A -t 192.168.145.100:80 -s rr",
                     ...defaults.map((l) => `default ${l}`),
                     `boot-service ${service}`,
+                    "live table:",
+                    "-A -t 192.168.145.100:80 -s rr",
+                    "-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1",
                 ].join("\n"),
             );
         expect(read(["# ipvsadm", 'AUTO="true"', 'DAEMON="none"'], "enabled")).toEqual({
-            live: "-A -t 192.168.145.100:80 -s rr",
+            live: "-A -t 192.168.145.100:80 -s rr\n-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1",
             saved: "-A -t 192.168.145.100:80 -s rr",
             restoreAtBoot: true,
         });
@@ -58,6 +60,31 @@ describe("parseTableRead", () => {
         expect(read(['AUTO="false"', "AUTO='true'"], "enabled").restoreAtBoot).toBe(true);
         expect(read(['AUTO="true"'], "disabled").restoreAtBoot).toBe(false);
         expect(read([], "enabled").restoreAtBoot).toBe(false);
+    });
+
+    it("reads an empty live table when ipvsadm printed nothing, and a rule file's lines never as live ones", () => {
+        expect(parseTableRead(["saved -A -t 192.168.145.100:80 -s rr", "boot-service enabled", "live table:", ""].join("\n"))).toEqual({
+            live: "",
+            saved: "-A -t 192.168.145.100:80 -s rr",
+            restoreAtBoot: false,
+        });
+    });
+});
+
+describe("installedIn", () => {
+    it("counts a package installed only when dpkg says install ok installed (the last line of several architectures)", () => {
+        const installed = (stdout: string) => parsePackageRead(stdout).installed;
+        expect(installed("installed install ok installed\n")).toBe(true);
+        expect(installed("installed deinstall ok config-files\n")).toBe(false);
+        expect(installed("installed install ok half-configured\n")).toBe(false);
+        expect(installed("installed install ok installed\ninstalled deinstall ok config-files\n")).toBe(false);
+        // dpkg-query prints nothing for a package it does not know.
+        expect(installed("")).toBe(false);
+        expect(parseServiceRead("installed install ok installed\nenabled true\nrunning false\n")).toEqual({
+            installed: true,
+            enabled: true,
+            running: false,
+        });
     });
 });
 

@@ -397,6 +397,13 @@ function systemctl(argv) {
 
 // ---------------------------------------------------------------- ip
 function ip(argv) {
+    // `-batch -`: one command per line of standard input, as ip(8) runs them.
+    const batch = argv.indexOf("-batch");
+    if (batch >= 0) {
+        const options = argv.filter((x, i) => i !== batch && i !== batch + 1);
+        for (const line of fs.readFileSync(0, "utf8").split("\n")) if (line.trim()) ip([...options, ...line.trim().split(/\s+/)]);
+        return;
+    }
     const a = argv.filter((x) => x !== "-4" && x !== "-o");
     const dev = opt(a, "dev");
     if (dev && !state.links.includes(dev)) fail(`Cannot find device "${dev}"`);
@@ -535,7 +542,15 @@ function dpkgQuery(argv) {
     }
     const pkg = names[0];
     if (!state.packages.includes(pkg)) fail(`dpkg-query: no packages found matching ${pkg}`);
-    out("install ok installed");
+    // The format's fields and escapes, as dpkg-query expands them (the default: the name and version).
+    out(
+        (format || "${Package}\\t${Version}\\n")
+            .replace(/\$\{Status\}/g, "install ok installed")
+            .replace(/\$\{Package\}/g, pkg)
+            .replace(/\$\{Version\}/g, "1.0")
+            .replace(/\\n/g, "\n")
+            .replace(/\\t/g, "\t"),
+    );
 }
 function aptGet(argv) {
     const words = argv.filter((x) => !x.startsWith("-") && !/^[A-Za-z:]+::/.test(x));
