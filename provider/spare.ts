@@ -83,7 +83,8 @@ async function runSpare(slotFile: string): Promise<void> {
     const identity = buildIdentity();
     // The point of a spare: the provider's modules, loaded before any run needs them.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startProvider } = require("./start") as typeof import("./start");
+    const { rehearseStart, startProvider } = require("./start") as typeof import("./start");
+    await rehearseStart();
     const token = randomBytes(16).toString("hex");
     const proof = randomBytes(16).toString("hex");
 

@@ -16,6 +16,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageRoot, readSlot, Slot, slotFiles, SPARE_SLOTS, sparesWanted, stopSpares } from "../../provider/spares";
+import { rehearseStart } from "../../provider/start";
 
 const LAUNCHER = path.join(__dirname, "../../provider/bin/pulumi-resource-lvs");
 const started: ChildProcess[] = [];
@@ -168,6 +169,15 @@ describe("the lvs plugin's warm spares", () => {
         expect(sparesWanted({}, "linux")).toBe(true);
         expect(sparesWanted({}, "darwin")).toBe(false);
         expect(sparesWanted({ PULUMI_LVS_PROVIDER_SPARES: "0" }, "linux")).toBe(false);
+    });
+
+    it("a spare rehearses a start before it waits: its server answers one call, then closes, leaving nothing listening", async () => {
+        const listening = () => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+        const before = listening();
+        const version = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version as string;
+        expect(await rehearseStart()).toBe(version);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(listening()).toBe(before);
     });
 
     it("a slot in a directory others may enter is not trusted", async () => {
