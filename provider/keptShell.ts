@@ -6,8 +6,11 @@
 // host, one after another: each is written to the shell's standard input as a
 // subshell (its own standard input /dev/null, so it cannot eat the next
 // command), followed by markers on stdout and stderr that carry its exit
-// status. Anything else (a shell that ended, sudo that refused, a busy shell)
-// leaves the read to a session of its own, as before.
+// status. A read that arrives while the shell is busy waits its turn (a
+// session of its own would run beside it on the same host, and on a host of
+// one CPU slow both down), up to QUEUE_WAIT_MS; anything else (a shell that
+// ended, sudo that refused, a turn that did not come in time) leaves the read
+// to a session of its own, as before.
 import { randomBytes } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import type { ClientChannel } from "ssh2";
@@ -25,15 +28,18 @@ interface Pending {
     reject(err: Error): void;
 }
 
+/** How long a read waits for the reads queued before it in the kept shell before it takes a session of its own. */
+export const QUEUE_WAIT_MS = 2000;
+
 export class KeptShell {
-    /** A script is running in it. */
-    busy = false;
     /** It ended (or never started): it takes no more scripts. */
     dead = false;
     private channelReady: Promise<ClientChannel>;
     private readonly decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
     private output = { stdout: "", stderr: "" };
     private pending: Pending | undefined;
+    /** Resolves when the last read queued has run (or, given up, when its turn would have come). */
+    private tail: Promise<void> = Promise.resolve();
 
     /** `channel`: a session running the shell (`sh`, or `sudo -n sh`), reading commands from its standard input. */
     constructor(channel: Promise<ClientChannel>) {
@@ -47,23 +53,42 @@ export class KeptShell {
         this.channelReady.catch((err: Error) => this.end(err));
     }
 
-    /** Runs a script that only reads; rejects when the shell cannot (the caller then runs it on its own). */
-    async run(script: string): Promise<ShellResult> {
-        if (this.dead || this.busy) throw new Error("the kept shell is not free");
-        this.busy = true;
-        try {
-            const channel = await this.channelReady;
-            if (this.dead) throw new Error("the kept shell ended");
-            const marker = `pulumi-lvs-shell-${randomBytes(8).toString("hex")}`;
-            this.output = { stdout: "", stderr: "" };
-            const done = new Promise<ShellResult>((resolve, reject) => (this.pending = { marker, resolve, reject }));
-            channel.write(
-                `(eval ${shellQuote(script)}) </dev/null; printf '\\n%s %s\\n' '${marker}' "$?"; printf '\\n%s\\n' '${marker}' >&2\n`,
-            );
-            return await done;
-        } finally {
-            this.busy = false;
-        }
+    /**
+     * Runs a script that only reads, after the ones queued before it; rejects when the shell cannot
+     * (ended, or its turn did not come within `maxWaitMs`): the caller then runs it on its own.
+     */
+    run(script: string, maxWaitMs = QUEUE_WAIT_MS): Promise<ShellResult> {
+        if (this.dead) return Promise.reject(new Error("the kept shell ended"));
+        const before = this.tail;
+        let done!: () => void;
+        this.tail = new Promise<void>((resolve) => (done = resolve));
+        return new Promise<ShellResult>((resolve, reject) => {
+            let waiting = true;
+            const giveUp = setTimeout(() => {
+                waiting = false;
+                // The read queued next gets its turn when this one would have.
+                void before.then(done);
+                reject(new Error("the kept shell stayed busy"));
+            }, maxWaitMs);
+            void before.then(() => {
+                if (!waiting) return;
+                waiting = false;
+                clearTimeout(giveUp);
+                this.runNow(script).then(resolve, reject).finally(done);
+            });
+        });
+    }
+
+    private async runNow(script: string): Promise<ShellResult> {
+        const channel = await this.channelReady;
+        if (this.dead) throw new Error("the kept shell ended");
+        const marker = `pulumi-lvs-shell-${randomBytes(8).toString("hex")}`;
+        this.output = { stdout: "", stderr: "" };
+        const done = new Promise<ShellResult>((resolve, reject) => (this.pending = { marker, resolve, reject }));
+        channel.write(
+            `(eval ${shellQuote(script)}) </dev/null; printf '\\n%s %s\\n' '${marker}' "$?"; printf '\\n%s\\n' '${marker}' >&2\n`,
+        );
+        return done;
     }
 
     /** Ends the shell (its connection's session is given back when the channel closes). */

@@ -287,9 +287,9 @@ export class SshPool {
     }
 
     /**
-     * A read-only script in the host's kept shell, opened on first use; undefined when the shell
-     * cannot take it (busy with another read of this host, ended, refused by sudo): the caller then
-     * runs it in a session of its own, which also reports why the shell could not start.
+     * A read-only script in the host's kept shell, opened on first use, after the reads queued there;
+     * undefined when the shell cannot take it (ended, refused by sudo, busy for longer than a read should
+     * wait): the caller then runs it in a session of its own, which also reports why the shell could not start.
      */
     private async inKeptShell(
         conn: Connection,
@@ -299,7 +299,6 @@ export class SshPool {
         const key = `${this.keyOf(conn)} ${kept.shell}`;
         let shell = this.shells.get(key);
         if (shell?.dead) shell = undefined;
-        if (shell?.busy) return undefined;
         const started = performance.now();
         if (!shell) {
             shell = new KeptShell(this.openShell(conn, kept.shell, status));
@@ -309,8 +308,11 @@ export class SshPool {
             const result = await shell.run(kept.script);
             return { ...result, timing: { connectMs: 0, runMs: performance.now() - started } };
         } catch {
-            if (this.shells.get(key) === shell) this.shells.delete(key);
-            shell.close();
+            // A shell that is only busy stays for the next reads; one that ended is replaced.
+            if (shell.dead) {
+                if (this.shells.get(key) === shell) this.shells.delete(key);
+                shell.close();
+            }
             return undefined;
         }
     }

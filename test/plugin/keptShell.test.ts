@@ -1,8 +1,9 @@
 // Read-only scripts in a shell kept open on the host (provider/keptShell.ts),
 // against a real OpenSSH server on loopback: the same results as a session of
-// their own, one shell for the reads of a host, and a session of their own
-// whenever that shell cannot take a read.
+// their own, one shell for the reads of a host, one after another, and a
+// session of their own whenever that shell cannot take a read in time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUE_WAIT_MS } from "../../provider/keptShell";
 import { Connection, ExecRequest, SshPool } from "../../provider/ssh";
 import { asRoot, rootShell } from "../../src/shell";
 import { Sshd, startSshd } from "../support/sshd";
@@ -54,11 +55,18 @@ describe("the kept shell", () => {
         expect(own.stdout.trim()).not.toBe(first);
     });
 
-    it("leaves a read to a session of its own while the shell is busy, and replaces a shell that ended", async () => {
-        const [slow, quick] = await Promise.all([pool.exec(conn, read("sleep 1; echo $$")), pool.exec(conn, read("echo $$"))]);
+    it("queues a read behind the one the shell is busy with, and replaces a shell that ended", async () => {
+        const [slow, quick] = await Promise.all([
+            pool.exec(conn, read("sleep 0.5; echo $$; date +%s%N")),
+            pool.exec(conn, read("echo $$; date +%s%N")),
+        ]);
         expect(slow.code).toBe(0);
         expect(quick.code).toBe(0);
-        expect(quick.stdout).not.toBe(slow.stdout);
+        const [slowPid, slowAt] = slow.stdout.trim().split("\n");
+        const [quickPid, quickAt] = quick.stdout.trim().split("\n");
+        // The same shell, the quick read after the slow one.
+        expect(quickPid).toBe(slowPid);
+        expect(BigInt(quickAt!)).toBeGreaterThan(BigInt(slowAt!));
 
         const ended = await shellPid();
         await pool.exec(conn, { command: `kill ${ended}`, stdin: "" });
@@ -66,6 +74,19 @@ describe("the kept shell", () => {
         expect(next.code).toBe(0);
         expect(next.stdout).toMatch(/\nok\n$/);
         expect(next.stdout.split("\n")[0]).not.toBe(ended);
+    });
+
+    it(`runs a read in a session of its own when its turn in the shell does not come within ${QUEUE_WAIT_MS} ms, and keeps the shell`, async () => {
+        const kept = await shellPid();
+        const [slow, quick] = await Promise.all([
+            pool.exec(conn, read(`sleep ${QUEUE_WAIT_MS / 1000 + 1}; echo $$`)),
+            pool.exec(conn, read("echo $$")),
+        ]);
+        expect(slow.stdout.trim()).toBe(kept);
+        expect(quick.code).toBe(0);
+        expect(quick.stdout.trim()).not.toBe(kept);
+        // The shell that was only busy takes the next read.
+        expect(await shellPid()).toBe(kept);
     });
 
     it("runs the read in a session of its own when the shell does not start (sudo refusing, say)", async () => {
