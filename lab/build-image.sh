@@ -67,8 +67,11 @@ in_root systemctl enable --quiet lab-init.service systemd-networkd.service
 in_root systemctl set-default --quiet multi-user.target
 # Hosts start as the tutorial finds them: httpd installed but not serving (the RealServer enables it).
 in_root systemctl disable --quiet lighttpd.service
+# No timers: a VM restored from the saved state of the lab sets its clock forward, and a daily job (the
+# backup of the dpkg database, the apt jobs) would fire then, beside the test that uses the VM.
 in_root systemctl mask --quiet serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service \
-    systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer
+    systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \
+    dpkg-db-backup.timer systemd-tmpfiles-clean.timer
 
 step "users deploy (passwordless sudo) and nosudo"
 in_root useradd --create-home --shell /bin/bash deploy
