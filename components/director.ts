@@ -11,7 +11,7 @@ import { ServiceByAddress, serviceTable } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
 import { validateDirectorArgs } from "../src/validate";
-import { InputOf, mapInput, validated } from "./inputs";
+import { ChangesAfter, changeDependsOn, InputOf, mapInput, validated } from "./inputs";
 import { legacyAlias } from "./legacy";
 
 /** A real server as the director's table needs it: where it is, and its share. */
@@ -65,6 +65,11 @@ export interface DirectorArgs {
     drainTimeout?: pulumi.Input<number>;
     /** Resources the IPVS table waits for, typically the real servers, so that it sends traffic only to servers that are ready. */
     tableDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * What its host changes wait for besides its own packages: in a cluster, every host's packages, so that a
+     * host whose apt fails leaves all of them unchanged (LvsCluster sets it). Default: nothing else.
+     */
+    changesAfter?: ChangesAfter;
     /**
      * The director is a container (ContainerCluster) whose image has ipvsadm and whose Docker settings give it
      * its addresses and `ip_forward`: only the virtual services are managed here. Default: false (a host).
@@ -161,6 +166,8 @@ export class Director extends pulumi.ComponentResource {
     public readonly schedulers: pulumi.Output<string[]>;
     /** One resource per virtual service, in order. */
     public readonly virtualServices: VirtualService[];
+    /** The packages it installs (ipvsadm, nftables), which come before any change of a cluster on any host. */
+    public readonly packages: pulumi.Resource[] = [];
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
@@ -231,12 +238,19 @@ export class Director extends pulumi.ComponentResource {
             { connection, hostName, package: "ipvsadm", keepWhileUsed: "ipvs-services" },
             child("ipvsadm"),
         );
-        const ready: pulumi.Resource[] = [ipvsadm];
+        // Firewall-mark services need the director to mark their packets (its own nftables table).
+        const marks = args.virtualServices.some((vs) => vs.fwmark !== undefined);
+        const nftables = marks
+            ? new Package(`${name}-nftables`, { connection, hostName, package: "nftables" }, { parent: this })
+            : undefined;
+        this.packages.push(ipvsadm, ...(nftables ? [nftables] : []));
+        const after = (own: pulumi.Resource[]) => changeDependsOn(own, args.changesAfter);
+        const ready: pulumi.Resource[] = [...this.packages];
         ready.push(
             new Sysctls(
                 `${name}-sysctls`,
                 { connection, hostName, values: spec.apply((s) => directorSysctls(s.virtualServices)), modules: ["ip_vs"] },
-                { ...child("sysctls", "ip-forward"), dependsOn: [ipvsadm] },
+                { ...child("sysctls", "ip-forward"), dependsOn: after([ipvsadm]) },
             ),
             new Addresses(
                 `${name}-addresses`,
@@ -254,14 +268,11 @@ export class Director extends pulumi.ComponentResource {
                     })),
                     interfaceSetting: "lvs:director.vipInterface/dipInterface",
                 },
-                child("addresses"),
+                { ...child("addresses"), dependsOn: after([]) },
             ),
         );
-        // Firewall-mark services need the director to mark their packets (its own nftables table).
-        if (args.virtualServices.some((vs) => vs.fwmark !== undefined)) {
-            const nftables = new Package(`${name}-nftables`, { connection, hostName, package: "nftables" }, { parent: this });
+        if (nftables) {
             ready.push(
-                nftables,
                 new FirewallMarks(
                     `${name}-firewall-marks`,
                     {
@@ -278,7 +289,7 @@ export class Director extends pulumi.ComponentResource {
                             ),
                         ),
                     },
-                    { parent: this, dependsOn: [nftables] },
+                    { parent: this, dependsOn: after([nftables]) },
                 ),
             );
         }

@@ -78,3 +78,16 @@ export function mapInput<V, U>(value: V, fn: (value: pulumi.Unwrap<V>) => U): U 
     if (isKnown(value)) return fn(value as pulumi.Unwrap<V>);
     return pulumi.output(value).apply((v) => fn(v as pulumi.Unwrap<V>)) as pulumi.Output<U>;
 }
+
+/**
+ * Resources a component's host changes wait for, which may be declared after
+ * the component: the packages of a whole cluster, every host's, so that a host
+ * whose apt fails leaves every host unchanged. A promise, resolved once the
+ * cluster has declared them all.
+ */
+export type ChangesAfter = pulumi.Resource[] | Promise<pulumi.Resource[]>;
+
+/** `dependsOn` for a host change: its own prerequisites, and what the whole cluster's changes wait for. */
+export function changeDependsOn(own: pulumi.Resource[], after?: ChangesAfter): pulumi.Input<pulumi.Resource[]> {
+    return after === undefined ? own : Promise.resolve(after).then((all) => [...own, ...all]);
+}

@@ -239,6 +239,10 @@ export class LvsCluster extends pulumi.ComponentResource {
         const connection = (ssh: pulumi.Output<ClusterSpec["director"]["ssh"]>): pulumi.Input<HostConnection> =>
             pulumi.all([ssh, privateKey]).apply(([s, key]) => ({ host: s.host, port: s.port, user: s.user, privateKey: key }));
 
+        // Every host's packages come first: a host whose apt fails leaves every host as it was, nothing of the
+        // cluster half-applied. (Each component declares its own; the list is complete once all are declared.)
+        let declared!: (packages: pulumi.Resource[]) => void;
+        const changesAfter = new Promise<pulumi.Resource[]>((resolve) => (declared = resolve));
         this.realServers = args.realServers.map((rs, i) => {
             const own = spec.realServers[i]!;
             const methods = methodsOf(args, rs.name);
@@ -254,6 +258,7 @@ export class LvsCluster extends pulumi.ComponentResource {
                     gateway: methods.has("nat") ? spec.director.apply((d) => d.dip?.address) : own.gateway,
                     vips: vipOn ? [{ address: spec.director.vip.address, forwarding: vipOn }] : [],
                     page: own.page,
+                    changesAfter,
                 },
                 { parent: this },
             );
@@ -269,9 +274,11 @@ export class LvsCluster extends pulumi.ComponentResource {
                 drainTimeout: spec.drainTimeout,
                 virtualServices: directorServices(name, args.virtualServices, spec),
                 tableDependsOn: this.realServers.flatMap((rs) => rs.ready),
+                changesAfter,
             },
             { parent: this },
         );
+        declared([...this.director.packages, ...this.realServers.flatMap((rs) => rs.packages)]);
 
         this.vipUrl = this.director.vipUrl;
         this.ipvsTable = this.director.ipvsTable;

@@ -7,10 +7,10 @@
 // of the lvs provider, read back on refresh; deleting the real server removes
 // all of it and restores what it replaced.
 import * as pulumi from "../resources/pulumiCore";
-import { Addresses, File, HostConnection, Service, Sysctls } from "../resources";
+import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../resources";
 import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
 import { validateRealServerArgs } from "../src/validate";
-import { InputOf, validated } from "./inputs";
+import { ChangesAfter, changeDependsOn, InputOf, validated } from "./inputs";
 import { legacyAlias } from "./legacy";
 
 /** The web server package and unit that serve the test page, and where its page lives. */
@@ -39,6 +39,11 @@ export interface RealServerArgs {
     vips?: InputOf<RealServerVip>[];
     /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
     page?: pulumi.Input<string | undefined>;
+    /**
+     * What its host changes wait for besides its own package: in a cluster, every host's packages, so that a
+     * host whose apt fails leaves all of them unchanged (LvsCluster sets it). Default: nothing else.
+     */
+    changesAfter?: ChangesAfter;
 }
 
 interface RealServerSpec {
@@ -75,6 +80,8 @@ export class RealServer extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** What must be in place before the director sends it traffic. */
     public readonly ready: pulumi.Resource[];
+    /** The packages it installs (httpd's), which come before any change of a cluster on any host. */
+    public readonly packages: pulumi.Resource[];
 
     constructor(name: string, args: RealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
@@ -97,6 +104,9 @@ export class RealServer extends pulumi.ComponentResource {
             aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${suffix}`, "command:remote:Command"),
         });
         const vipCount = args.vips?.length ?? 0;
+        const httpdPackage = new Package(`${name}-${HTTPD}`, { connection, hostName, package: HTTPD }, { parent: this });
+        this.packages = [httpdPackage];
+        const after = (own: pulumi.Resource[]) => changeDependsOn(own, args.changesAfter);
 
         // VS/DR and VS/TUN: the ARP and reverse-path settings (and ipip for tunl0) come first.
         const sysctls =
@@ -109,7 +119,7 @@ export class RealServer extends pulumi.ComponentResource {
                           values: spec.apply(realServerSysctls),
                           modules: spec.apply((s) => (s.vips.some((v) => v.forwarding === "tun") ? ["ipip"] : [])),
                       },
-                      { parent: this },
+                      { parent: this, dependsOn: after([]) },
                   )
                 : undefined;
         const addresses = new Addresses(
@@ -132,9 +142,13 @@ export class RealServer extends pulumi.ComponentResource {
                     : {}),
                 interfaceSetting: "lvs:realServers[].interface",
             },
-            { ...child("addresses"), dependsOn: sysctls ? [sysctls] : [] },
+            { ...child("addresses"), dependsOn: after(sysctls ? [sysctls] : []) },
         );
-        const httpd = new Service(`${name}-httpd`, { connection, hostName, unit: HTTPD, package: HTTPD }, child("httpd"));
+        const httpd = new Service(
+            `${name}-httpd`,
+            { connection, hostName, unit: HTTPD },
+            { ...child("httpd"), dependsOn: after([httpdPackage]) },
+        );
         const page = new File(
             `${name}-test-page`,
             { connection, hostName, path: TEST_PAGE, content: spec.apply((s) => s.page ?? defaultPage(hostName, s.address.address)) },

@@ -36,13 +36,11 @@ export class Package extends pulumi.CustomResource {
 }
 
 export interface ServiceArgs extends FactArgs {
-    /** The systemd unit, e.g. `lighttpd`. */
+    /** The systemd unit, e.g. `lighttpd` (its package is a `Package` of its own, which this waits for). */
     unit: pulumi.Input<string>;
-    /** The Debian package that ships it, installed when missing. */
-    package: pulumi.Input<string>;
 }
 
-/** A systemd service the host must run: installed, enabled and running. */
+/** A systemd service the host must run: enabled and running. */
 export class Service extends pulumi.CustomResource {
     declare public readonly enabled: pulumi.Output<boolean>;
     declare public readonly running: pulumi.Output<boolean>;
@@ -51,7 +49,7 @@ export class Service extends pulumi.CustomResource {
         super(
             "lvs:host:Service",
             name,
-            { ...args, connection: connectionProperty(args.connection), installed: undefined, enabled: undefined, running: undefined },
+            { ...args, connection: connectionProperty(args.connection), enabled: undefined, running: undefined },
             resourceOptions(opts),
         );
     }

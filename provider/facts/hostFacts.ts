@@ -64,15 +64,13 @@ export const packageFact = scripted<z.infer<typeof packageSchema>>({
 const serviceSchema = z.object({
     hostName: hostNameSchema,
     unit: z.string().regex(UNIT, { error: (iss) => `${JSON.stringify(iss.input)} is not a systemd unit name` }),
-    package: packageName,
-    installed: z.literal(true).default(true),
     enabled: z.literal(true).default(true),
     running: z.literal(true).default(true),
 });
 export const serviceFact = scripted<z.infer<typeof serviceSchema>>({
     type: "lvs:host:Service",
     schema: serviceSchema,
-    replaceOn: ["hostName", "unit", "package"],
+    replaceOn: ["hostName", "unit"],
     hostName: (d) => d.hostName,
     scripts: (d) => serviceScripts(d),
     live: (stdout) => ({ ...parseServiceRead(stdout) }),

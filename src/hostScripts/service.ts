@@ -1,34 +1,18 @@
 // A systemd service a host must run (the real servers' httpd, Debian's
-// lighttpd): its package installed when missing, the unit enabled and
-// running. Delete stops and disables it unless it was enabled before, and
-// purges the package if this fact installed it.
+// lighttpd): the unit enabled and running. Its package is a fact of its own
+// (package.ts), installed before anything of a cluster changes on any host.
+// Delete stops and disables it unless it was enabled before.
 import { lines, sh } from "../shell";
-import {
-    CLEAN_STATE,
-    ensurePackage,
-    FactScripts,
-    HOST_LOCK,
-    installedIn,
-    preamble,
-    purgeIfInstalled,
-    readInstalled,
-    readLines,
-    REQUIRE_SYSTEMD,
-    unitActive,
-    unitEnabled,
-} from "./common";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, readLines, REQUIRE_SYSTEMD, unitActive, unitEnabled } from "./common";
 
 export interface ServiceFact {
     /** The host's name (its state directory). */
     hostName: string;
     /** The systemd unit, e.g. `lighttpd`. */
     unit: string;
-    /** The Debian package that ships it. */
-    package: string;
 }
 
 export interface ServiceLive {
-    installed: boolean;
     enabled: boolean;
     running: boolean;
 }
@@ -40,7 +24,6 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
             preamble(fact.hostName),
             REQUIRE_SYSTEMD,
             HOST_LOCK,
-            ensurePackage(fact.package),
             'mkdir -p "$state"',
             sh`[ -e "$state"/${unit}.enabled.orig ] || { systemctl is-enabled --quiet ${unit} && echo enabled || echo ` +
                 sh`disabled; } > "$state"/${unit}.enabled.orig`,
@@ -49,7 +32,6 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
         ),
         read: lines(
             preamble(fact.hostName),
-            readInstalled(fact.package),
             `${unitEnabled(unit)} && echo "enabled true" || echo "enabled false"`,
             `${unitActive(unit)} && echo "running true" || echo "running false"`,
         ),
@@ -59,7 +41,6 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
             sh`if [ "$(cat "$state"/${unit}.enabled.orig 2>/dev/null)" != enabled ]; then systemctl disable --now ` +
                 sh`--quiet ${unit} 2>/dev/null || true; fi`,
             sh`rm -f "$state"/${unit}.enabled.orig`,
-            purgeIfInstalled(fact.package),
             CLEAN_STATE,
         ),
     };
@@ -68,7 +49,6 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
 export function parseServiceRead(stdout: string): ServiceLive {
     const facts = readLines(stdout);
     return {
-        installed: installedIn(facts),
         enabled: facts.get("enabled") === "true",
         running: facts.get("running") === "true",
     };

@@ -73,6 +73,8 @@ describe("LvsCluster", () => {
             "lvs:host:File lvs-rs1-test-page",
             "lvs:host:File lvs-rs2-test-page",
             "lvs:host:Package lvs-director-ipvsadm",
+            "lvs:host:Package lvs-rs1-lighttpd",
+            "lvs:host:Package lvs-rs2-lighttpd",
             "lvs:host:Service lvs-rs1-httpd",
             "lvs:host:Service lvs-rs2-httpd",
             "lvs:host:Sysctls lvs-director-sysctls",
@@ -152,7 +154,8 @@ describe("LvsCluster", () => {
             addresses: { "192.168.2.100/24": { interface: "eth1" } },
             defaultRoute: { via: "192.168.2.1", interface: "eth1" },
         });
-        expect(all.get("lvs-rs1-httpd")!.inputs).toMatchObject({ unit: "lighttpd", package: "lighttpd" });
+        expect(all.get("lvs-rs1-lighttpd")!.inputs).toMatchObject({ package: "lighttpd" });
+        expect(all.get("lvs-rs1-httpd")!.inputs).toMatchObject({ unit: "lighttpd" });
         expect(all.get("lvs-rs1-test-page")!.inputs).toMatchObject({
             path: "/var/www/html/index.html",
             content: "<h1>rs1 (192.168.2.100)</h1>\n",

@@ -50,7 +50,12 @@ beforeAll(async () => {
     base = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-library-"));
     const program = path.join(base, "program");
     mkdirSync(program);
-    execFileSync("npm", ["pack", "--silent", "--pack-destination", base], { cwd: repo, stdio: ["ignore", "ignore", "inherit"] });
+    // Without prepack's `npm run build`: dist is compiled from these sources by `npm test`'s setup already, and
+    // compiling it again would rewrite the provider the end-to-end tests run beside this one.
+    execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", base], {
+        cwd: repo,
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     const tarball = path.join(
         base,
         readdirSync(base).find((f) => f.endsWith(".tgz"))!,
@@ -136,6 +141,8 @@ describe("pulumi-lvs installed from its tarball into another program", () => {
             "create lvs:host:File edge-web1-test-page",
             "create lvs:host:File edge-web2-test-page",
             "create lvs:host:Package edge-director-ipvsadm",
+            "create lvs:host:Package edge-web1-lighttpd",
+            "create lvs:host:Package edge-web2-lighttpd",
             "create lvs:host:Service edge-web1-httpd",
             "create lvs:host:Service edge-web2-httpd",
             "create lvs:host:Sysctls edge-director-sysctls",

@@ -60,6 +60,8 @@ describe("pulumi preview (offline, real engine)", () => {
             "create lvs:host:File lvs-rs1-test-page",
             "create lvs:host:File lvs-rs2-test-page",
             "create lvs:host:Package lvs-director-ipvsadm",
+            "create lvs:host:Package lvs-rs1-lighttpd",
+            "create lvs:host:Package lvs-rs2-lighttpd",
             "create lvs:host:Service lvs-rs1-httpd",
             "create lvs:host:Service lvs-rs2-httpd",
             "create lvs:host:Sysctls lvs-director-sysctls",
@@ -71,12 +73,13 @@ describe("pulumi preview (offline, real engine)", () => {
             "create pulumi:providers:lvs default",
             "create pulumi:pulumi:Stack lvs-dev",
         ]);
-        expect(result.changeSummary).toEqual({ create: 15 });
+        expect(result.changeSummary).toEqual({ create: 17 });
         // The project's plugin served them: its Check adds the facts a refresh verifies (`present`, `saved`, ...).
         const table = planned.find((p) => p.type === "lvs:ipvs:VirtualService")!;
         expect(table.provider).toMatch(/^urn:pulumi:dev::lvs::pulumi:providers:lvs::default::/);
         expect(table.inputs).toMatchObject({ present: true, saved: true, restoreAtBoot: true, drainTimeout: 30, flags: [] });
-        expect(planned.find((p) => p.name === "lvs-rs1-httpd")!.inputs).toMatchObject({ installed: true, enabled: true, running: true });
+        expect(planned.find((p) => p.name === "lvs-rs1-lighttpd")!.inputs).toMatchObject({ package: "lighttpd", installed: true });
+        expect(planned.find((p) => p.name === "lvs-rs1-httpd")!.inputs).toMatchObject({ enabled: true, running: true });
         // Plugins are found without the CLI's warning about a plugin on PATH.
         expect(result.stdout + result.stderr).not.toMatch(/from \$PATH/);
     });
@@ -186,9 +189,11 @@ describe("pulumi preview (offline, real engine)", () => {
             "lvs-director-tcp-80",
             "lvs-web1-addresses",
             "lvs-web1-httpd",
+            "lvs-web1-lighttpd",
             "lvs-web1-test-page",
             "lvs-web2-addresses",
             "lvs-web2-httpd",
+            "lvs-web2-lighttpd",
             "lvs-web2-test-page",
         ]);
         expect(planned.find((p) => p.type === "lvs:ipvs:VirtualService")!.inputs).toMatchObject({
