@@ -1,12 +1,42 @@
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, TestSpecification } from "vitest/node";
 
-// Two projects: `unit` is fast and needs no VMs (pure logic, the command
-// plugin against a loopback sshd, components under Pulumi mocks); `engine`
-// runs the real Pulumi engine (offline preview, and the end-to-end lab run).
+/**
+ * The order files start in: the end-to-end files first (the VM lab's, the
+ * longest, then the container lab's), side by side from the start, the short
+ * files filling the remaining worker around them; then the engine files, then
+ * the unit files, each in vitest's own order (slowest first once timed).
+ */
+class E2eFirst extends BaseSequencer {
+    override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+        const first = ["test/e2e/lab.test.ts", "test/e2e/containers.test.ts"];
+        const projects = ["e2e", "engine", "unit"];
+        const rank = (spec: TestSpecification) => {
+            const named = first.findIndex((f) => spec.moduleId.endsWith(f));
+            return named >= 0 ? named : first.length + projects.indexOf(spec.project.name);
+        };
+        // (Array.prototype.sort is stable: vitest's order holds within a rank.)
+        return [...(await super.sort(files))].sort((a, b) => rank(a) - rank(b));
+    }
+}
+
+// Three projects, run together: `unit` is fast and needs no VMs (pure logic,
+// the command plugin against a loopback sshd, components under Pulumi mocks);
+// `engine` runs the real Pulumi engine offline (previews, the library from its
+// tarball, the Docker plugin against a dockerd of its own); `e2e` runs it
+// against the labs: the VM lab (one file: its suites share one lab) and the
+// container lab. Both labs are emulated VMs whose single virtual CPUs leave a
+// host core idle much of the time, so the e2e files start first and side by
+// side, and the other files fill the third worker (test/support/e2eFirst.ts).
+// The run ends with each file's wall-clock time (test/support/durationsReporter.ts).
 export default defineConfig({
     test: {
+        maxWorkers: 3,
+        sequence: { sequencer: E2eFirst },
+        reporters: ["default", "./test/support/durationsReporter.ts"],
         projects: [
             {
+                extends: true,
                 test: {
                     name: "unit",
                     include: ["test/unit/**/*.test.ts", "test/plugin/**/*.test.ts", "test/component/**/*.test.ts"],
@@ -14,12 +44,23 @@ export default defineConfig({
                 },
             },
             {
+                extends: true,
                 test: {
                     name: "engine",
-                    include: ["test/engine/**/*.test.ts", "test/e2e/**/*.test.ts"],
-                    // Engine runs are long and share the toolchain and the lab: one file at a time.
-                    fileParallelism: false,
+                    include: ["test/engine/**/*.test.ts"],
                     globalSetup: ["test/support/engineTeardown.ts"],
+                    setupFiles: ["test/support/prepared.ts"],
+                    testTimeout: 5 * 60_000,
+                    hookTimeout: 10 * 60_000,
+                },
+            },
+            {
+                extends: true,
+                test: {
+                    name: "e2e",
+                    include: ["test/e2e/*.test.ts"],
+                    globalSetup: ["test/support/engineTeardown.ts"],
+                    setupFiles: ["test/support/prepared.ts"],
                     testTimeout: 20 * 60_000,
                     hookTimeout: 30 * 60_000,
                 },

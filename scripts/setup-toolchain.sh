@@ -81,13 +81,8 @@ ln -sfn "$cli" "$bin/pulumi"
 ln -sfn "$host" "$bin/pulumi-language-nodejs"
 ln -sfn "$repo/toolchain/bin/pulumi-resource-pulumi-nodejs" "$bin/pulumi-resource-pulumi-nodejs"
 
-# The project's compiled code: the library, the lvs provider plugin and the offline command plugin.
-if [ ! -f "$repo/dist/provider/main.js" ] ||
-    [ -n "$(find "$repo/index.ts" "$repo/lib.ts" "$repo/components" "$repo/resources" "$repo/src" "$repo/provider" "$repo/plugins" "$repo/tools" "$repo/tsconfig.json" "$repo/tsconfig.build.json" -name '*.ts' -newer "$repo/dist/provider/main.js" -print -quit 2>/dev/null)" ]; then
-    say "compiling the library and plugins (npm run build)"
-    (cd "$repo" && node_modules/.bin/tsc -p tsconfig.build.json)
-    touch "$repo/dist/provider/main.js"
-fi
+# The project's compiled code: the library, the lvs provider plugin and the offline plugins.
+bash "$repo/scripts/compile.sh"
 
 # The command and Docker plugins: the official ones when both are installed,
 # else a Pulumi home of the toolchain's (.toolchain/pulumi-home, used through

@@ -76,9 +76,24 @@ afterAll(() => {
 
 describe("the tutorial on Docker containers, end to end", () => {
     it("pulumi up builds the cluster: two networks without masquerading, a director with the VIP and DIP, real servers routing through it", async () => {
-        const { changes } = await upStack(stack);
-        // Two networks, the image, four containers, the virtual service; the Docker provider and the components.
-        expect(changes.create).toBeGreaterThanOrEqual(8);
+        const { steps, changes } = await upStack(stack);
+        // Exactly: the lvs and Docker providers, the components, two networks, the image, four containers and the
+        // virtual service (by name).
+        expect(steps.map((s) => `${s.op} ${s.type} ${s.name}`)).toEqual([
+            "create pulumi:providers:lvs default",
+            "create lvs:index:ContainerCluster lvs",
+            "create docker:index/container:Container lvs-client",
+            "create docker:index/container:Container lvs-director",
+            "create lvs:index:Director lvs-director",
+            "create lvs:ipvs:VirtualService lvs-director-tcp-80",
+            "create pulumi:providers:docker lvs-docker",
+            "create docker:index/remoteImage:RemoteImage lvs-image",
+            "create docker:index/network:Network lvs-rs-network",
+            "create docker:index/container:Container lvs-rs1",
+            "create docker:index/container:Container lvs-rs2",
+            "create docker:index/network:Network lvs-vip-network",
+        ]);
+        expect(changes).toEqual({ create: 12 });
         expect(await stackObjects()).toEqual(["client", "director", "rs", "rs1", "rs2", "vip"].map((r) => `${STACK}-lvs-${r}`).sort());
         for (const net of ["vip", "rs"]) {
             const info = await engine.getNetwork(container(net)).inspect();

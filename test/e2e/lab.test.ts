@@ -1,370 +1,63 @@
-// End to end: the real Pulumi engine (Automation API, local backend) turns the
-// lab's real VMs into the tutorial's VS/NAT cluster on real IPVS, proven with
-// real HTTP requests through the VIP. Two of the hosts start bare (ipvsadm and
-// lighttpd come from the lab's package repository through apt), rs2 is reached
-// as a non-root user with sudo, and the stack refreshes before every
-// operation: drift made by hand shows in a preview and `pulumi up` repairs it,
-// a service added by hand is left alone, and every change to the table runs
-// under a keep-alive load without a failed request. Destroy leaves each host
-// exactly as it was, down to file contents, sysctls and installed packages.
+// End to end on the VM lab: the real Pulumi engine (Automation API, local
+// backend) against the lab's real VMs, real IPVS and real HTTP through the
+// VIP. One lab serves both suites: it is restored from the lab's saved state
+// (lab/lab: a first boot saved each VM's memory and disk once; a restore takes
+// seconds), and each suite starts from a host fingerprint it checks: the
+// tutorial's VS/NAT cluster (tutorial.ts), then VS/DR with the services
+// keepalived users write and VS/TUN (forwarding.ts). Last, the lab goes down,
+// also after a crash, and leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
-import { SshTransport } from "../../provider/host";
-import { SshPool } from "../../provider/ssh";
-import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids, rebootAndWait } from "../support/lab";
-import { curl, FINGERPRINT, fromClient, log, noOpUp, previewSteps, Step, upStack, VIP } from "../support/e2e";
-import { failures, Load } from "../support/load";
-import { Project, projectCopy, repo, toolchainEnv } from "../support/pulumi";
+import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids } from "../support/lab";
+import { FINGERPRINT } from "../support/e2e";
+import { projectCopy } from "../support/pulumi";
+import { LabContext, LAB_HOSTS } from "./lab/context";
+import { forwardingSuite } from "./lab/forwarding";
+import { tutorialSuite } from "./lab/tutorial";
 
-const PAGES = { rs1: "<h1>rs1 (192.168.2.100)</h1>", rs2: "<h1>rs2 (192.168.2.101)</h1>" };
-const REQUESTS = 20;
-const HOSTS = ["director", "rs1", "rs2"] as const;
-const FOREIGN = ["-A -t 192.168.145.100:8080 -s lc", "-a -t 192.168.145.100:8080 -r 192.168.2.100:8080 -m -w 1"];
-
-let project: Project;
-let stack: Stack;
-const before: Record<string, string> = {};
-
-/** `count` requests from the client VM through the VIP, one line (the page) each. */
-function requestsFromClient(count: number): string[] {
-    return fromClient(curl(`http://${VIP}/`), count);
-}
-
-/** Conns per real server from `ipvsadm -Ln --stats` (refreshed by the kernel about every 2 s). */
-function connectionCounts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const line of onVm("director", "ipvsadm -Ln --stats -t 192.168.145.100:80").split("\n")) {
-        const m = /->\s+(192\.168\.2\.\d+):80\s+(\d+)/.exec(line);
-        if (m) counts[m[1]!] = Number(m[2]);
-    }
-    return counts;
-}
-
-/** Waits (bounded) for the stats to count at least `min` connections on each real server. */
-async function countsReaching(min: number): Promise<Record<string, number>> {
-    let counts = connectionCounts();
-    for (let i = 0; i < 10 && !Object.values(counts).every((c) => c >= min); i++) {
-        await new Promise((r) => setTimeout(r, 1000));
-        counts = connectionCounts();
-    }
-    return counts;
-}
-
-async function resourceId(name: string): Promise<string> {
-    const state = await stack.exportStack();
-    return state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`::${name}`)).id;
-}
-
-async function preview(): Promise<Step[]> {
-    return previewSteps(stack);
-}
-
-async function up(): Promise<{ steps: Step[]; changes: Record<string, number> }> {
-    return upStack(stack);
-}
-
-/** A structured setting as the leaf paths `pulumi config set --path` takes (it keeps numbers numbers). */
-function leafSettings(key: string, value: unknown): Record<string, { value: string }> {
-    if (typeof value !== "object" || value === null) return { [key]: { value: String(value) } };
-    return Object.assign(
-        {},
-        ...Object.entries(value).map(([k, v]) => leafSettings(Array.isArray(value) ? `${key}[${k}]` : `${key}.${k}`, v)),
-    );
-}
-
-async function noOp(): Promise<void> {
-    await noOpUp(stack);
-}
+const context = { fingerprints: {} } as LabContext;
 
 beforeAll(async () => {
-    // Fresh VMs every run: a lab left over from a crashed run may hold a configured cluster.
+    // A lab left over from a crashed run may hold a configured cluster: the lab starts afresh from its saved state.
     lab(["down"], 120_000, true);
     lab(["up"], 40 * 60_000, true);
-    for (const host of HOSTS) before[host] = onVm(host, FINGERPRINT);
-    project = await projectCopy();
-    stack = await project.stack("ci");
+    for (const host of LAB_HOSTS) context.fingerprints[host] = onVm(host, FINGERPRINT);
+    context.project = await projectCopy();
 });
 
 afterAll(() => {
     try {
         lab(["down"], 120_000, true);
     } finally {
-        project?.cleanup();
+        context.project?.cleanup();
     }
 });
 
-describe("the tutorial on the local lab, end to end", () => {
-    it("lab up is idempotent: a second up finds the lab running and starts nothing", () => {
+describe("the lab, restored from its saved state", () => {
+    it("is up: lab up again finds it running and starts nothing", () => {
         const pids = qemuPids();
         expect(Object.keys(pids).sort()).toEqual(["client", "director", "rs1", "rs2"]);
         lab(["up"]);
         expect(qemuPids()).toEqual(pids);
         // rs2 starts bare: pulumi-lvs installs its httpd with apt; rs1 and the director have theirs.
-        expect(before.rs2).not.toMatch(/^ii {2}lighttpd /m);
-        expect(before.rs1).toMatch(/^ii {2}lighttpd /m);
-        expect(before.director).toMatch(/^ii {2}ipvsadm /m);
+        expect(context.fingerprints.rs2).not.toMatch(/^ii {2}lighttpd /m);
+        expect(context.fingerprints.rs1).toMatch(/^ii {2}lighttpd /m);
+        expect(context.fingerprints.director).toMatch(/^ii {2}ipvsadm /m);
     });
 
-    it("a host whose apt reaches no repository fails in one line that names it and the package; nothing is half-applied", async () => {
-        lab(["repo", "stop"]);
-        try {
-            const failure = await stack.up({ onOutput: log }).then(
-                () => "",
-                (err: Error) => err.message,
-            );
-            expect(failure).toMatch(
-                new RegExp(
-                    /rs2 \(deploy@127\.0\.0\.1:2323\): cannot install lighttpd: apt could not reach a package repository \(.*\): /.source +
-                        /make one reachable \(\/etc\/apt\/sources\.list\) or install lighttpd by hand/.source,
-                ),
-            );
-            expect(failure).not.toContain("set -eu");
-        } finally {
-            lab(["repo", "start"]);
-        }
-        expect(onVm("rs2", "dpkg-query -W -f='${Status}' lighttpd 2>/dev/null || echo none").trim()).toBe("none");
-    });
-
-    it("pulumi up installs what is missing with apt and converges the cluster; round robin alternates strictly", async () => {
-        await up();
-        const outputs = await stack.outputs();
-        expect(outputs.vipUrl!.value).toBe(`http://${VIP}:80/`);
-        expect(outputs.ipvsTable!.value).toMatch(/TCP\s+192\.168\.145\.100:80 rr\n(.*\n)*\s+-> 192\.168\.2\.100:80\s+Masq\s+1/);
-        expect(onVm("rs2", "dpkg-query -W -f='${Status}' lighttpd")).toBe("install ok installed");
-        expect(onVm("rs2", "cat /var/lib/pulumi-lvs/rs2/lighttpd.installed")).toBe("lighttpd\n");
-
-        const pages = requestsFromClient(REQUESTS);
-        expect(pages).toHaveLength(REQUESTS);
-        expect(new Set(pages)).toEqual(new Set([PAGES.rs1, PAGES.rs2]));
-        pages.slice(1).forEach((page, i) => expect(page, `request ${i + 2} after ${pages[i]}`).not.toBe(pages[i]));
-
-        // Masqueraded connections to both real servers, and the counters agree.
-        const connections = onVm("director", "ipvsadm -Lnc");
-        expect(connections).toMatch(/192\.168\.145\.100:80\s+192\.168\.2\.100:80/);
-        expect(connections).toMatch(/192\.168\.145\.100:80\s+192\.168\.2\.101:80/);
-        expect(await countsReaching(REQUESTS / 2)).toEqual({ "192.168.2.100": REQUESTS / 2, "192.168.2.101": REQUESTS / 2 });
-    });
-
-    it("a further pulumi up, refresh included, changes nothing", async () => {
-        await noOp();
-        expect(Object.keys((await stack.preview()).changeSummary)).toEqual(["same"]);
-    });
-
-    it("npm run status shows each real server's connections, a bar, and that the table matches the stack", () => {
-        const env = {
-            ...process.env,
-            ...toolchainEnv(project.stateDir),
-            PATH: `${path.join(repo, ".toolchain", "bin")}:${process.env.PATH}`,
-        };
-        const status = execFileSync("node", [path.join(repo, "dist/tools/status.js"), "ci"], { cwd: project.dir, env, encoding: "utf8" });
-        log(status);
-        expect(status).toContain("director (127.0.0.1:2321): service tcp 192.168.145.100:80 rr: matches the stack");
-        expect(status).toMatch(/rs1 192\.168\.2\.100:80\s+Masq\s+1\s+\d+\s+\d+\s+10\s+\d+\s+\d+\s+[█░]{20} 50%/);
-        expect(status).toMatch(/rs2 192\.168\.2\.101:80\s+Masq\s+1\s+\d+\s+\d+\s+10\s+\d+\s+\d+\s+[█░]{20} 50%/);
-    });
-
-    it("drift in the table, the kernel and the real servers shows in a preview, is repaired by up, exactly", async () => {
-        onVm(
-            "director",
-            "ipvsadm -e -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 5 && ipvsadm -d -t 192.168.145.100:80 -r " +
-                "192.168.2.101:80 && sysctl -qw net.ipv4.ip_forward=0",
-        );
-        onVm("rs1", "systemctl stop lighttpd");
-        onVm("rs2", "echo hacked > /var/www/html/index.html");
-
-        const planned = await preview();
-        expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual([
-            "update lvs-director-sysctls",
-            "update lvs-director-tcp-80",
-            "update lvs-rs1-httpd",
-            "update lvs-rs2-test-page",
-        ]);
-        const [sysctls, table, httpd, page] = planned;
-        expect(sysctls!.diff).toEqual({ 'values["net.ipv4.ip_forward"]': "update" });
-        expect(sysctls!.live.values).toMatchObject({ "net.ipv4.ip_forward": "0" });
-        expect(table!.diff).toEqual({
-            'realServers["192.168.2.100:80"].weight': "update",
-            'realServers["192.168.2.101:80"]': "add",
-            saved: "update",
-        });
-        expect(table!.live.realServers).toEqual({ "192.168.2.100:80": { forwarding: "nat", weight: 5 } });
-        expect(httpd!.diff).toEqual({ running: "update" });
-        expect(page!.diff).toEqual({ content: "update" });
-        expect(page!.live.content).toBe("hacked\n");
-
-        const { steps } = await up();
-        expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual(planned.map((s) => `${s.op} ${s.name}`));
-        expect(onVm("director", "ipvsadm-save -n -t 192.168.145.100:80 2>/dev/null || ipvsadm-save -n")).toContain(
-            "-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 1",
-        );
-        expect(onVm("director", "sysctl -n net.ipv4.ip_forward").trim()).toBe("1");
-        expect(onVm("rs1", "systemctl is-active lighttpd").trim()).toBe("active");
-        expect(new Set(requestsFromClient(4))).toEqual(new Set([PAGES.rs1, PAGES.rs2]));
-        await noOp();
-    });
-
-    it("a scheduler changed by hand and a removed VIP show in a preview and are repaired", async () => {
-        onVm("director", "ipvsadm -E -t 192.168.145.100:80 -s sh && ip address del 192.168.145.100/24 dev eth1");
-        const planned = await preview();
-        expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-addresses", "update lvs-director-tcp-80"]);
-        expect(planned[0]!.diff).toEqual({ 'addresses["192.168.145.100/24"]': "add" });
-        expect(planned[1]!.diff).toEqual({ scheduler: "update", saved: "update" });
-        expect(planned[1]!.live.scheduler).toBe("sh");
-        await up();
-        expect(onVm("director", "ipvsadm -Ln -t 192.168.145.100:80")).toMatch(/TCP\s+192\.168\.145\.100:80 rr/);
-        expect(new Set(requestsFromClient(4))).toEqual(new Set([PAGES.rs1, PAGES.rs2]));
-        await noOp();
-    });
-
-    it("a deleted virtual service shows as missing, comes back, and a service added by hand is never touched", async () => {
-        onVm("director", `ipvsadm -D -t 192.168.145.100:80 && ipvsadm ${FOREIGN[0]} && ipvsadm ${FOREIGN[1]}`);
-        const planned = await preview();
-        expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80"]);
-        expect(planned[0]!.diff).toEqual({
-            present: "update",
-            'realServers["192.168.2.100:80"]': "add",
-            'realServers["192.168.2.101:80"]': "add",
-            saved: "update",
-        });
-        await up();
-        expect(onVm("director", "ipvsadm-save -n").trimEnd().split("\n")).toEqual(expect.arrayContaining(FOREIGN));
-        expect(new Set(requestsFromClient(4))).toEqual(new Set([PAGES.rs1, PAGES.rs2]));
-        await noOp();
-    });
-
-    it("previews a change of settings as the table entries that change", async () => {
-        await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "wrr" }) }, true);
-        await stack.setConfig("lvs:realServers[1].weight", { value: "3" }, true);
-        const planned = await preview();
-        expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80"]);
-        expect(planned[0]!.diff).toEqual({ scheduler: "update", 'realServers["192.168.2.101:80"].weight': "update" });
-        await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "rr" }) }, true);
-        await stack.setConfig("lvs:realServers[1].weight", { value: "1" }, true);
-    });
-
-    describe("changes under a keep-alive load through the VIP: not one failed request", () => {
-        async function underLoad(change: () => Promise<void>): Promise<void> {
-            const load = new Load(`http://${VIP}/`);
-            await new Promise((r) => setTimeout(r, 3000));
-            try {
-                await change();
-                await new Promise((r) => setTimeout(r, 3000));
-            } finally {
-                const result = await load.stop();
-                log(result.report);
-                expect(result.requests).toBeGreaterThan(50);
-                expect(failures(result), result.report).toBe(0);
-            }
-        }
-
-        it("scheduler wrr, in place (same resource, no replacement)", async () => {
-            const id = await resourceId("lvs-director-tcp-80");
-            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "wrr" }) }, true);
-            await underLoad(async () => {
-                const { changes } = await up();
-                expect(changes).toEqual({ update: 1, same: expect.any(Number) });
-            });
-            expect(await resourceId("lvs-director-tcp-80")).toBe(id);
-            expect(onVm("director", "ipvsadm -Ln -t 192.168.145.100:80")).toMatch(/TCP\s+192\.168\.145\.100:80 wrr/);
-        });
-
-        it("weight 3 for rs2", async () => {
-            await stack.setConfig("lvs:realServers[1].weight", { value: "3" }, true);
-            await underLoad(async () => void (await up()));
-            expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 3");
-        });
-
-        it("rs2 removed: quiesced, drained, deleted, and its host set back", async () => {
-            const rs2 = JSON.parse((await stack.getConfig("lvs:realServers[1]", true)).value) as Record<string, unknown>;
-            await stack.removeConfig("lvs:realServers[1]", true);
-            await underLoad(async () => {
-                const { steps } = await up();
-                expect(steps.filter((s) => s.op === "delete").map((s) => s.name)).toEqual([
-                    "lvs-rs2",
-                    "lvs-rs2-addresses",
-                    "lvs-rs2-httpd",
-                    "lvs-rs2-test-page",
-                ]);
-            });
-            expect(onVm("director", "ipvsadm-save -n")).not.toContain("192.168.2.101");
-            expect(onVm("rs2", FINGERPRINT)).toBe(before.rs2);
-            await stack.setAllConfig(leafSettings("lvs:realServers[1]", rs2), true);
-        });
-
-        it("rs2 added back: ready first, then in the table", async () => {
-            await underLoad(async () => void (await up()));
-            expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 3");
-            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "rr" }) }, true);
-            await stack.setConfig("lvs:realServers[1].weight", { value: "1" }, true);
-            await up();
-            await noOp();
-        });
-    });
-
-    it("scheduler dh: updated in place, and every request lands on one server", async () => {
-        await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "dh" }) }, true);
-        const planned = await preview();
-        expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80"]);
-        const { changes } = await up();
-        expect(changes).toEqual({ update: 1, same: expect.any(Number) });
-        const pages = requestsFromClient(REQUESTS);
-        expect(pages).toHaveLength(REQUESTS);
-        expect(new Set(pages).size).toBe(1);
-    });
-
-    it("a user without passwordless sudo gets one line saying which host and user, and what to do", async () => {
-        const pool = new SshPool(() => undefined);
-        try {
-            const key = readFileSync(path.join(CI_LAB_ENV.PULUMI_LVS_LAB_DIR, "ssh", "id_ed25519"), "utf8");
-            const transport = new SshTransport(
-                pool,
-                { host: "127.0.0.1", port: 2322, user: "nosudo", privateKey: key, dialErrorLimit: 3, perDialTimeout: 15 },
-                "rs1",
-            );
-            await expect(transport.run("true")).rejects.toThrow(
-                "rs1 (nosudo@127.0.0.1:2322): user nosudo cannot run `sudo -n` (sudo asks for a password or refuses): " +
-                    'give nosudo passwordless sudo (a file /etc/sudoers.d/nosudo with "nosudo ALL=(ALL) ' +
-                    'NOPASSWD:ALL"), or connect as root (lvs:ssh.user)',
-            );
-        } finally {
-            pool.close();
+    it("has every VM's clock set to now, though each was saved earlier", () => {
+        for (const vm of ["director", "rs1", "rs2", "client"]) {
+            const skew = Number(onVm(vm, "date +%s")) - Date.now() / 1000;
+            expect(Math.abs(skew), `${vm}'s clock is ${skew.toFixed(1)} s off`).toBeLessThan(5);
         }
     });
+});
 
-    it("the cluster survives a reboot of the director: rules, kernel settings and addresses come back", () => {
-        rebootAndWait("director");
-        expect(onVm("director", "ipvsadm-save -n")).toContain(
-            "-A -t 192.168.145.100:80 -s dh\n-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1\n-a -t " +
-                "192.168.145.100:80 -r 192.168.2.101:80 -m -w 1\n",
-        );
-        expect(onVm("director", "sysctl -n net.ipv4.ip_forward net.ipv4.vs.expire_nodest_conn").trim().split("\n")).toEqual(["1", "1"]);
-        const pages = requestsFromClient(4);
-        expect(pages).toHaveLength(4);
-        expect(new Set(pages).size).toBe(1);
-    });
+tutorialSuite(context);
+forwardingSuite(context);
 
-    it("pulumi destroy leaves every host exactly as it was found, the service added by hand included", async () => {
-        const result = await stack.destroy({ onOutput: log });
-        expect(result.summary.result).toBe("succeeded");
-        expect(onVm("director", "ipvsadm-save -n").trimEnd().split("\n")).toEqual(FOREIGN);
-        expect(onVm("client", `curl -s --max-time 5 http://${VIP}/ || echo unreachable`).trim()).toBe("unreachable");
-        for (const rs of ["rs1", "rs2"]) {
-            expect(onVm(rs, "curl -s --max-time 5 http://127.0.0.1/ || echo nothing-served").trim()).toBe("nothing-served");
-        }
-        // pulumi-lvs loaded ip_vs and left it loaded, as the hand-made service still uses it.
-        expect(onVm("director", "[ -d /sys/module/ip_vs ] && echo loaded").trim()).toBe("loaded");
-        // What someone added by hand is theirs to remove, with the module it needs; then every host is as it was found.
-        onVm(
-            "director",
-            "ipvsadm -D -t 192.168.145.100:8080 && for h in /sys/module/ip_vs/holders/*; do modprobe -r ${h##*/}; done; modprobe -r ip_vs",
-        );
-        for (const host of HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
-    });
-
-    it("lab down cleans up after a crash and leaves nothing behind, twice over", () => {
+describe("lab down", () => {
+    it("cleans up after a crash and leaves nothing behind, twice over", () => {
         // A crash: a VM and an SSH forwarder die without the lab knowing.
         const director = qemuPids().director!;
         const forwarder = Number(readFileSync(`${CI_LAB_ENV.PULUMI_LVS_LAB_DIR}/run/rs1.forward-root.pid`, "utf8"));

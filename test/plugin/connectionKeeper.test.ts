@@ -34,6 +34,9 @@ const accepted = () =>
         .split("\n")
         .filter((l) => l.includes("Accepted publickey")).length;
 
+/** The distinct key fingerprints sshd accepted logins with. */
+const acceptedKeys = () => new Set([...sshd.log().matchAll(/Accepted publickey .* (SHA256:\S+)/g)].map((m) => m[1]));
+
 async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
     for (const end = Date.now() + ms; Date.now() < end;) {
         if (condition()) return true;
@@ -63,9 +66,17 @@ describe("the SSH connection keeper", () => {
         expect(again[0]!.timing?.connectMs).toBeLessThan(50);
         expect(accepted() - before).toBe(1);
 
-        // Another key is another connection: nothing dialed with one caller's secrets serves another's.
-        const other = { ...connection, privateKey: "not a key" };
-        await expect(nextRun.exec(other, { command: "echo no" })).rejects.toThrow();
+        // Another key is another connection: nothing dialed with one caller's secrets serves another's. The server
+        // accepts both keys, so only a count of logins shows whether the kept connection served the other key.
+        const other = { ...connection, privateKey: sshd.otherPrivateKey };
+        expect((await nextRun.exec(other, { command: "echo other" })).stdout).toBe("other\n");
+        expect(accepted() - before).toBe(2);
+        expect(acceptedKeys().size).toBe(2);
+        // And a caller whose key is not one is refused: no connection of another caller's runs its command.
+        await expect(nextRun.exec({ ...connection, privateKey: "not a key" }, { command: "echo no" })).rejects.toThrow(
+            /All configured authentication methods failed/,
+        );
+        expect(accepted() - before).toBe(2);
 
         // A dial that fails is retried by the keeper, and each retry reported to the provider's own status log.
         const statuses: string[] = [];

@@ -1,7 +1,9 @@
 // What the end-to-end tests share: the host fingerprint that destroy must
 // leave unchanged, the engine's planned steps, `pulumi up` that must succeed,
-// and requests from the lab's two clients (the client VM, 192.168.145.10, and
-// the lab's namespace as 192.168.145.13), bounded in count and time.
+// and requests through the VIP, bounded in count and time: from the lab's
+// namespace (its own 192.168.145.1, or 192.168.145.13: two clients), where a
+// request costs a few milliseconds, or from the client VM (192.168.145.10),
+// the tutorial's client, where each costs a process start under emulation.
 import { EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
 import { lab, onVm } from "./lab";
@@ -61,6 +63,8 @@ export function log(line: string): void {
 
 export interface Step {
     op: string;
+    /** The resource's type token, e.g. `lvs:ipvs:VirtualService`. */
+    type: string;
     name: string;
     diff: Record<string, string>;
     live: Record<string, unknown>;
@@ -76,11 +80,12 @@ export function stepsOf(events: EngineEvent[]): Step[] {
         )
         .map((m) => ({
             op: m.op,
+            type: m.urn.split("::").at(-2)!.split("$").pop()!,
             name: m.urn.split("::").pop()!,
             diff: Object.fromEntries(Object.entries(m.detailedDiff ?? {}).map(([k, v]) => [k, v.diffKind])),
             live: (m.old?.outputs ?? {}) as Record<string, unknown>,
         }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+        .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
 }
 
 export async function previewSteps(stack: Stack): Promise<Step[]> {
@@ -104,18 +109,38 @@ export async function noOpUp(stack: Stack): Promise<void> {
 }
 
 /** `count` runs of a one-line command on the client VM, each bounded; one output line each (FAILED when it failed). */
-export function fromClient(command: string, count: number): string[] {
+export function fromClientVm(command: string, count: number): string[] {
     const out = onVm("client", `for i in $(seq ${count}); do ${command} || echo FAILED; done`, count * 6_000 + 30_000);
     return out.trimEnd().split("\n");
 }
 
-/** The same from the second client, the lab's namespace with its address 192.168.145.13. */
-export function fromSecondClient(command: string, count: number): string[] {
+/** The same from the lab's namespace: from 192.168.145.1, or from the address `curl(url, from)` names. */
+export function fromNamespace(command: string, count: number): string[] {
     const out = lab(["exec", "sh", "-c", `for i in $(seq ${count}); do ${command} || echo FAILED; done`], count * 6_000 + 30_000);
     return out.trimEnd().split("\n");
 }
 
-/** An HTTP GET of `url` from the client VM, bounded: prints the body. */
+/** An HTTP GET of `url`, bounded: prints the body. */
 export function curl(url: string, from?: string): string {
     return `curl -s --max-time 5 ${from ? `--interface ${from} ` : ""}${url}`;
+}
+
+/** How many of `names` each name has. */
+export function tally(names: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const n of names) counts[n] = (counts[n] ?? 0) + 1;
+    return counts;
+}
+
+/**
+ * Every answer came from one and the same real server: no request failed or
+ * got a stranger's answer (`servers` maps each answer to its real server, or
+ * to "unexpected: …"). Returns that server.
+ */
+export function expectOneServer(answers: string[], count: number, servers: (lines: string[]) => string[], known: string[]): string {
+    expect(answers).toHaveLength(count);
+    const names = servers(answers);
+    expect(known, `first answer: ${answers[0]}`).toContain(names[0]);
+    expect(names).toEqual(Array<string>(count).fill(names[0]!));
+    return names[0]!;
 }

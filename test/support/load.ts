@@ -2,8 +2,10 @@
 // network namespace (never from the root namespace): wrk with a few
 // connections for at most `maxSeconds`, stopped early once the change under
 // test is done. Every failure counts: connect, read, write and timeout errors,
-// and non-2xx responses.
+// and non-2xx responses; and so does a stall: the responses of each second
+// are counted (perSecond.lua), so a change that holds requests up shows.
 import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
 import { CI_LAB_ENV } from "./lab";
 
 export interface LoadResult {
@@ -13,6 +15,8 @@ export interface LoadResult {
     writeErrors: number;
     timeouts: number;
     non2xx: number;
+    /** Responses in each whole second of the run (the first and last, partial, left out). */
+    perSecond: number[];
     /** wrk's own report, for the test log. */
     report: string;
 }
@@ -31,8 +35,26 @@ export function parseWrk(report: string): LoadResult {
         writeErrors: Number(socket?.[3] ?? 0),
         timeouts: Number(socket?.[4] ?? 0),
         non2xx: n(/Non-2xx or 3xx responses: (\d+)/),
+        perSecond: wholeSeconds(report),
         report,
     };
+}
+
+/** The "second <epoch> <count>" lines of perSecond.lua, every second in between included (a second with none is 0). */
+function wholeSeconds(report: string): number[] {
+    const counts = new Map([...report.matchAll(/^second (\d+) (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]));
+    if (counts.size === 0) return [];
+    const first = Math.min(...counts.keys());
+    const last = Math.max(...counts.keys());
+    const seconds: number[] = [];
+    for (let s = first + 1; s < last; s++) seconds.push(counts.get(s) ?? 0);
+    return seconds;
+}
+
+/** The median of the per-second counts. */
+export function medianRate(r: LoadResult): number {
+    const sorted = [...r.perSecond].sort((a, b) => a - b);
+    return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export class Load {
@@ -55,6 +77,8 @@ export class Load {
                 `-d${maxSeconds}s`,
                 "--timeout",
                 "10s",
+                "--script",
+                path.join(__dirname, "perSecond.lua"),
                 url,
             ],
             {

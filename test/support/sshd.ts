@@ -12,6 +12,8 @@ export interface Sshd {
     user: string;
     /** The client's private key (OpenSSH format). */
     privateKey: string;
+    /** A second client key the server accepts as well (another user's credentials for the same account). */
+    otherPrivateKey: string;
     /** The server's host key in authorized_keys form. */
     hostKey: string;
     /** The PID of the sshd the test started (its children serve the connections). */
@@ -53,7 +55,12 @@ export async function startSshd(options: { acceptEnv?: string[]; logLevel?: stri
     const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, file)]);
     keygen("host_key");
     keygen("client_key");
-    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(path.join(dir, "client_key.pub")), { mode: 0o600 });
+    keygen("other_client_key");
+    writeFileSync(
+        path.join(dir, "authorized_keys"),
+        readFileSync(path.join(dir, "client_key.pub"), "utf8") + readFileSync(path.join(dir, "other_client_key.pub"), "utf8"),
+        { mode: 0o600 },
+    );
     const port = await freePort();
     const config = [
         `Port ${port}`,
@@ -87,6 +94,7 @@ export async function startSshd(options: { acceptEnv?: string[]; logLevel?: stri
         port,
         user,
         privateKey: readFileSync(path.join(dir, "client_key"), "utf8"),
+        otherPrivateKey: readFileSync(path.join(dir, "other_client_key"), "utf8"),
         hostKey: readFileSync(path.join(dir, "host_key.pub"), "utf8").trim(),
         pid: child.pid!,
         log: () => readFileSync(logFile, "utf8"),

@@ -111,7 +111,10 @@ async function repliesBypassTheDirector(requests: () => string[], count: number)
 
 /** Each line of `ipvsadm -Ln` as printed that lists a service (`TCP  192.168.145.100:9000 sh (sh-fallback,sh-port)`). */
 function printedServices(listing: string): string[] {
-    return listing.split("\n").filter((l) => /^(TCP|UDP|SCTP|FWM) /.test(l)).map((l) => l.trim().replace(/\s+/g, " "));
+    return listing
+        .split("\n")
+        .filter((l) => /^(TCP|UDP|SCTP|FWM) /.test(l))
+        .map((l) => l.trim().replace(/\s+/g, " "));
 }
 
 export function forwardingSuite(context: LabContext): void {
@@ -201,7 +204,9 @@ export function forwardingSuite(context: LabContext): void {
                 // Two services would each start their round robin afresh; one service alternates across the ports.
                 const names = servers(answered);
                 names.slice(1).forEach((n, i) => expect(n, `request ${i + 2}`).not.toBe(names[i]));
-                expect(onVm("director", "ipvsadm -Ln -f 1")).toMatch(/FWM {2}1 rr\n(.*\n)*\s+-> 192\.168\.2\.101:0\s+Route\s+1\s+\d+\s+[1-9]/);
+                expect(onVm("director", "ipvsadm -Ln -f 1")).toMatch(
+                    /FWM {2}1 rr\n(.*\n)*\s+-> 192\.168\.2\.101:0\s+Route\s+1\s+\d+\s+[1-9]/,
+                );
             });
 
             it("persistence pins a client network to one real server for its timeout", () => {
@@ -261,7 +266,9 @@ export function forwardingSuite(context: LabContext): void {
                     // In place: each service's scheduler changes from rr to its own (`ipvsadm -E`).
                     await Promise.all(wanted.map((d, i) => virtualServiceFact.update(ctx, first[i]!, d)));
                     const live = await Promise.all(wanted.map((d) => virtualServiceFact.read(ctx, d)));
-                    live.forEach((l, i) => expect(l, `${variants[i]!.scheduler} ${variants[i]!.flags.join(",")}`).toMatchObject(variants[i]!));
+                    live.forEach((l, i) =>
+                        expect(l, `${variants[i]!.scheduler} ${variants[i]!.flags.join(",")}`).toMatchObject(variants[i]!),
+                    );
                     // And as ipvsadm itself prints them, not through the project's parser: the scheduler, and its flags in parentheses.
                     const printed = printedServices(onVm("director", "ipvsadm -Ln"));
                     variants.forEach((v, i) =>
@@ -292,7 +299,10 @@ export function forwardingSuite(context: LabContext): void {
                 for (const rs of REAL_SERVERS) {
                     expect(onVm(rs, "[ -d /sys/module/ipip ] && echo loaded").trim()).toBe("loaded");
                     expect(onVm(rs, "ip -o -4 address show dev tunl0 | awk '{ print $4 }'").trim()).toBe(`${VIP}/32`);
-                    expect(onVm(rs, "sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.tunl0.rp_filter").trim().split("\n")).toEqual(["0", "0"]);
+                    expect(onVm(rs, "sysctl -n net.ipv4.conf.all.rp_filter net.ipv4.conf.tunl0.rp_filter").trim().split("\n")).toEqual([
+                        "0",
+                        "0",
+                    ]);
                 }
                 expect(onVm("director", `ipvsadm -Ln -t ${VIP}:80`)).toMatch(/-> 192\.168\.2\.100:80\s+Tunnel\s+1/);
             });

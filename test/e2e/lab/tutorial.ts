@@ -105,8 +105,8 @@ export function tutorialSuite(context: LabContext): void {
                 );
                 expect(failure).toMatch(
                     new RegExp(
-                        /rs2 \(deploy@127\.0\.0\.1:2323\): cannot install lighttpd: apt could not reach a package repository \(.*\): /.source +
-                            /make one reachable \(\/etc\/apt\/sources\.list\) or install lighttpd by hand/.source,
+                        /rs2 \(deploy@127\.0\.0\.1:2323\): cannot install lighttpd: apt could not reach a package repository \(.*\): /
+                            .source + /make one reachable \(\/etc\/apt\/sources\.list\) or install lighttpd by hand/.source,
                     ),
                 );
                 expect(failure).not.toContain("set -eu");
@@ -260,7 +260,9 @@ export function tutorialSuite(context: LabContext): void {
                     const median = medianRate(result);
                     expect(result.perSecond.length).toBeGreaterThanOrEqual(6);
                     expect(median, "median responses per second").toBeGreaterThanOrEqual(50);
-                    expect(Math.min(...result.perSecond), `slowest second against the median ${median}`).toBeGreaterThanOrEqual(median / 10);
+                    expect(Math.min(...result.perSecond), `slowest second against the median ${median}`).toBeGreaterThanOrEqual(
+                        median / 10,
+                    );
                 }
             }
 
@@ -294,6 +296,7 @@ export function tutorialSuite(context: LabContext): void {
                             "lvs-rs2",
                             "lvs-rs2-addresses",
                             "lvs-rs2-httpd",
+                            "lvs-rs2-lighttpd",
                             "lvs-rs2-test-page",
                         ]);
                     });
@@ -304,7 +307,10 @@ export function tutorialSuite(context: LabContext): void {
                 log(`rs2's entry on the director, as it changed: ${seen.map((s) => s.text).join(" → ")}\n`);
                 const gone = seen.findIndex((s) => s.weight === undefined);
                 expect(gone, "rs2's entry was deleted").toBeGreaterThan(0);
-                expect(seen.slice(gone).every((s) => s.weight === undefined), "and stays deleted").toBe(true);
+                expect(
+                    seen.slice(gone).every((s) => s.weight === undefined),
+                    "and stays deleted",
+                ).toBe(true);
                 const present = seen.slice(0, gone);
                 expect(present[0]!.weight, "weight 3 before the change").toBe(3);
                 const quiesced = present.findIndex((s) => s.weight === 0);
