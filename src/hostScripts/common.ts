@@ -90,10 +90,22 @@ export function startUnit(unit: string): string {
     return sh`systemctl is-active --quiet ${unit} || systemctl start ${unit} 2>/dev/null || { systemctl daemon-reload && systemctl start ${unit}; }`;
 }
 
-/** Stops, disables and removes a unit of pulumi-lvs's, with one reload so that systemd forgets it. */
+/**
+ * Stops, disables and removes a unit of pulumi-lvs's. systemd forgets a
+ * stopped unit that nothing refers to by itself; one that a target still
+ * wants in memory (after a reload or a boot since it was enabled) would stay
+ * loaded as it was, and a later unit of the same name would start as the old
+ * one: only then a reload, which costs seconds on a slow host.
+ */
 export function removeUnit(unit: string): string {
     const path = `/etc/systemd/system/${unit}`;
-    return sh`if [ -e ${path} ]; then systemctl disable --now --quiet --no-reload ${unit} || true; rm -f ${path}; systemctl daemon-reload; fi`;
+    return lines(
+        sh`if [ -e ${path} ]; then`,
+        sh`    systemctl disable --now --quiet --no-reload ${unit} || true`,
+        sh`    rm -f ${path}`,
+        sh`    [ "$(systemctl show -P LoadState ${unit} 2>/dev/null)" != loaded ] || systemctl daemon-reload`,
+        "fi",
+    ).trimEnd();
 }
 
 /** Fails with the host's interface names unless every given interface exists; `setting` tells where to fix it. */

@@ -285,6 +285,26 @@ describe("addresses", () => {
         expect(h.calls("systemctl").slice(0, 2)).toEqual(["systemctl stop pulumi-lvs-rs1-addresses.service", "systemctl daemon-reload"]);
     });
 
+    it("on delete reloads systemd only when it still has the removed unit loaded, as after a reboot", async () => {
+        const desired = { ...rs1Addresses, persisted: true as const };
+        // Enabled without a reload, stopped and removed: systemd lets go of it by itself (no reload, seconds saved).
+        const h = host();
+        await addressesFact.create(factContext(h), desired);
+        h.clearCalls();
+        await addressesFact.delete(factContext(h), desired);
+        expect(h.calls("systemctl")).not.toContain("systemctl daemon-reload");
+        expect(h.state().units["pulumi-lvs-rs1-addresses"]).toBeUndefined();
+        // Still loaded once its file is gone (a target wants it since a boot): a reload, or a later unit of that name
+        // would start as this one.
+        const booted = host();
+        await addressesFact.create(factContext(booted), desired);
+        booted.run("systemctl daemon-reload");
+        booted.clearCalls();
+        await addressesFact.delete(factContext(booted), desired);
+        expect(booted.calls("systemctl").at(-1)).toBe("systemctl daemon-reload");
+        expect(booted.state().units["pulumi-lvs-rs1-addresses"]).toBeUndefined();
+    });
+
     it("names the setting when an interface is missing", async () => {
         const h = host();
         const wrong = {

@@ -349,10 +349,16 @@ function systemctl(argv) {
         if (!unitOf(u).active) return;
         runUnit(bare(u), "ExecStop");
         unitOf(u).active = false;
+        // systemd lets go of a stopped unit that nothing refers to: a disabled one no target wants in memory. (Here
+        // only for units of files in /etc/systemd/system, which the fake knows from their file again.)
+        const own = fs.existsSync(`/etc/systemd/system/${bare(u)}.service`);
+        if (own && !unitOf(u).enabled && !unitOf(u).wanted) delete state.units[bare(u)];
     }
     switch (verb) {
         case "daemon-reload":
             for (const name of Object.keys(state.units)) if (!local(name)) delete state.units[name];
+            // After a reload (or a boot) the targets want the units enabled then, in memory, until the next one.
+            for (const unit of Object.values(state.units)) unit.wanted = unit.enabled;
             return;
         case "is-enabled": {
             const u = unitOf(units[0]);
@@ -390,6 +396,14 @@ function systemctl(argv) {
         case "stop":
             units.forEach(stop);
             return;
+        case "show": {
+            // Only `show -P LoadState UNIT`: a unit is loaded while systemd has it (its file may be gone: stale).
+            const property = argv[argv.indexOf("-P") + 1];
+            if (property !== "LoadState") fail(`fake systemctl: unsupported ${argv.join(" ")}`, 2);
+            const name = bare(words[words.length - 1]);
+            out((state.units[name] ? "loaded" : "not-found") + "\n");
+            return;
+        }
         default:
             fail(`fake systemctl: unsupported ${argv.join(" ")}`, 2);
     }
