@@ -21,18 +21,22 @@ part=${1:-all}
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 # command -> Debian package providing it: what lint and the unit tests need, and the rest.
-declare -A unit_packages=([/usr/sbin/sshd]=openssh-server [ssh]=openssh-client)
+# (The fake host of the unit tests runs in a mount namespace: unshare.)
+declare -A unit_packages=([/usr/sbin/sshd]=openssh-server [ssh]=openssh-client [unshare]=util-linux [ip]=iproute2)
 declare -A e2e_packages=(
     [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [debootstrap]=debootstrap
-    [socat]=socat [xz]=xz-utils [mkfs.ext4]=e2fsprogs [ip]=iproute2 [unshare]=util-linux
+    [socat]=socat [xz]=xz-utils [mkfs.ext4]=e2fsprogs
     [dpkg-scanpackages]=dpkg-dev [wrk]=wrk [/usr/sbin/dockerd]=docker.io [/bin/busybox]=busybox-static
 )
 
-install_packages() { # install_packages ASSOCIATIVE_ARRAY_NAME: the packages of the commands that are missing
-    local -n wanted=$1
-    local cmd missing=() sudo=""
-    for cmd in "${!wanted[@]}"; do
-        command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+install_packages() { # install_packages ARRAY_NAME...: in one apt run, the packages of the commands that are missing
+    local name cmd missing=() sudo=""
+    for name in "$@"; do
+        local -n wanted=$name
+        for cmd in "${!wanted[@]}"; do
+            command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+        done
+        unset -n wanted
     done
     [ ${#missing[@]} -gt 0 ] || return 0
     [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -57,8 +61,7 @@ labs() { # the VM image and the saved state of each lab the tests use (both cach
 
 case "$part" in
 all)
-    install_packages unit_packages
-    install_packages e2e_packages
+    install_packages unit_packages e2e_packages
     npm_packages
     bash "$repo/scripts/setup-toolchain.sh"
     ;;

@@ -12,6 +12,8 @@ import * as path from "node:path";
 import { DockerExecTransport } from "../../provider/dockerExec";
 import { CI_DOCKER_LAB_ENV, dockerLab, labLeftovers } from "../support/lab";
 import { noOpUp, upStack, VIP } from "../support/e2e";
+// Beside the VM lab's file, at a lower CPU priority, with the Docker host's VM it starts.
+import "../support/background";
 import { Project, projectCopy } from "../support/pulumi";
 
 const STACK = "ci-containers";
