@@ -20,7 +20,7 @@ cd "$repo"
 say "Installing what is missing (Debian packages, npm packages, Pulumi toolchain)"
 bash scripts/bootstrap.sh
 
-say "Bringing up the local lab (first run: builds the VM image, a few minutes)"
+say "Bringing up the local lab (first run: builds the VM image and boots the VMs once to save them, a few minutes; later runs restore them in seconds)"
 bash lab/lab up
 
 # shellcheck source=/dev/null
