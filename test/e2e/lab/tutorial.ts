@@ -9,7 +9,7 @@
 // was, down to file contents, sysctls and installed packages.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SshTransport } from "../../../provider/host";
@@ -41,6 +41,15 @@ const FOREIGN = ["-A -t 192.168.145.100:8080 -s lc", "-a -t 192.168.145.100:8080
 /** Which real server served each page (or "unexpected: …"). */
 function servers(pages: string[]): string[] {
     return pages.map((p) => (p === PAGES.rs1 ? "rs1" : p === PAGES.rs2 ? "rs2" : `unexpected: ${p}`));
+}
+
+/** `count` TCP connections to the VIP's port 80 from the lab's namespace, open and idle for `seconds`, then closed. */
+function holdConnections(count: number, seconds: number): Promise<void> {
+    const hold = `exec 3<>/dev/tcp/${VIP}/80 && sleep ${seconds}`;
+    const script = `for i in $(seq ${count}); do timeout ${seconds + 5} bash -c '${hold}' & done; wait`;
+    return new Promise((resolve) =>
+        spawn("ip", ["netns", "exec", CI_LAB_ENV.PULUMI_LVS_LAB_NETNS, "bash", "-c", script]).once("close", () => resolve()),
+    );
 }
 
 /** `count` requests through the VIP from the lab's namespace, one line (the page, or FAILED) each. */
@@ -289,6 +298,10 @@ export function tutorialSuite(context: LabContext): void {
                 const rs2 = JSON.parse((await stack.getConfig("lvs:realServers[1]", true)).value) as Record<string, unknown>;
                 await stack.removeConfig("lvs:realServers[1]", true);
                 const sampler = drainSampler("192.168.2.101", 80);
+                // The load's keep-alive connections end within a second (lighttpd closes them after so many
+                // requests), sooner than a delete would follow a quiesce: connections held open for 20 s (most of
+                // them on rs2, whose weight is 3 of 4) are what the drain must wait for.
+                const held = holdConnections(4, 20);
                 try {
                     await underLoad(async () => {
                         const { steps } = await up();
@@ -302,6 +315,7 @@ export function tutorialSuite(context: LabContext): void {
                     });
                 } finally {
                     sampler.stop();
+                    await held;
                 }
                 const seen = sampler.states();
                 log(`rs2's entry on the director, as it changed: ${seen.map((s) => s.text).join(" → ")}\n`);
