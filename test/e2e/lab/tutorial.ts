@@ -86,6 +86,14 @@ export function tutorialSuite(context: LabContext): void {
         return state.deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`::${name}`)).id;
     }
 
+    /** The stack's settings as a user edits them: the service's scheduler, rs2's weight. */
+    async function configure(settings: { scheduler?: string; rs2Weight?: number }): Promise<void> {
+        if (settings.scheduler !== undefined)
+            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: settings.scheduler }) }, true);
+        if (settings.rs2Weight !== undefined)
+            await stack.setConfig("lvs:realServers[1].weight", { value: String(settings.rs2Weight) }, true);
+    }
+
     const preview = (): Promise<Step[]> => previewSteps(stack);
     const up = () => upStack(stack);
     const noOp = () => noOpUp(stack);
@@ -239,13 +247,11 @@ export function tutorialSuite(context: LabContext): void {
         });
 
         it("previews a change of settings as the table entries that change", async () => {
-            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "wrr" }) }, true);
-            await stack.setConfig("lvs:realServers[1].weight", { value: "3" }, true);
+            await configure({ scheduler: "wrr", rs2Weight: 3 });
             const planned = await preview();
             expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80"]);
             expect(planned[0]!.diff).toEqual({ scheduler: "update", 'realServers["192.168.2.101:80"].weight': "update" });
-            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "rr" }) }, true);
-            await stack.setConfig("lvs:realServers[1].weight", { value: "1" }, true);
+            await configure({ scheduler: "rr", rs2Weight: 1 });
         });
 
         describe("changes under a keep-alive load through the VIP: not one failed request, no stall", () => {
@@ -277,7 +283,7 @@ export function tutorialSuite(context: LabContext): void {
 
             it("scheduler wrr, in place (same resource, no replacement)", async () => {
                 const id = await resourceId("lvs-director-tcp-80");
-                await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "wrr" }) }, true);
+                await configure({ scheduler: "wrr" });
                 await underLoad(async () => {
                     const { changes } = await up();
                     expect(changes).toEqual({ update: 1, same: expect.any(Number) });
@@ -287,7 +293,7 @@ export function tutorialSuite(context: LabContext): void {
             });
 
             it("weight 3 for rs2: three requests of four go to it", async () => {
-                await stack.setConfig("lvs:realServers[1].weight", { value: "3" }, true);
+                await configure({ rs2Weight: 3 });
                 await underLoad(async () => void (await up()));
                 expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 3");
                 // wrr repeats a cycle of four (rs2 thrice, rs1 once): any 40 new connections split 10:30.
@@ -348,8 +354,7 @@ export function tutorialSuite(context: LabContext): void {
 
         it("scheduler dh: updated in place, and every request answered by one and the same server", async () => {
             // (rs2's weight back to 1 with it: one change of the service's entries.)
-            await stack.setConfig("lvs:virtualService", { value: JSON.stringify({ port: 80, scheduler: "dh" }) }, true);
-            await stack.setConfig("lvs:realServers[1].weight", { value: "1" }, true);
+            await configure({ scheduler: "dh", rs2Weight: 1 });
             const planned = await preview();
             expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80"]);
             expect(planned[0]!.diff).toEqual({ scheduler: "update", 'realServers["192.168.2.101:80"].weight': "update" });
