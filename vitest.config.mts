@@ -1,19 +1,35 @@
+import { existsSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, TestSpecification } from "vitest/node";
+
+/** Whether `npm test` is still readying the toolchain and labs in the background (scripts/test.sh). */
+function preparing(): boolean {
+    const pidFile = ".toolchain/prepare.pid";
+    if (!existsSync(pidFile) || existsSync(".toolchain/prepare.status")) return false;
+    try {
+        process.kill(Number(readFileSync(pidFile, "utf8")), 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
 
 /**
  * The order files start in: the end-to-end files first (the VM lab's, the
  * longest, then the container lab's), side by side from the start, the short
  * files filling the remaining worker around them; then the engine files, then
- * the unit files, each in vitest's own order (slowest first once timed).
+ * the unit files, each in vitest's own order (slowest first once timed). While
+ * the toolchain and labs are still being readied (a fresh machine), the unit
+ * files go first instead: the others would only hold the workers, waiting.
  */
 class E2eFirst extends BaseSequencer {
     override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
         const first = ["test/e2e/lab.test.ts", "test/e2e/containers.test.ts"];
-        const projects = ["e2e", "engine", "unit"];
+        const projects = preparing() ? ["unit", "e2e", "engine"] : ["e2e", "engine", "unit"];
         const rank = (spec: TestSpecification) => {
+            const project = projects.indexOf(spec.project.name);
             const named = first.findIndex((f) => spec.moduleId.endsWith(f));
-            return named >= 0 ? named : first.length + projects.indexOf(spec.project.name);
+            return project * first.length + Math.max(named, 0);
         };
         // (Array.prototype.sort is stable: vitest's order holds within a rank.)
         return [...(await super.sort(files))].sort((a, b) => rank(a) - rank(b));
