@@ -66,7 +66,6 @@ export default defineConfig({
                 test: {
                     name: "engine",
                     include: ["test/engine/**/*.test.ts"],
-                    globalSetup: ["test/support/engineTeardown.ts"],
                     setupFiles: ["test/support/prepared.ts", "test/support/background.ts"],
                     testTimeout: 5 * 60_000,
                     hookTimeout: 10 * 60_000,
@@ -77,7 +76,6 @@ export default defineConfig({
                 test: {
                     name: "e2e",
                     include: ["test/e2e/*.test.ts"],
-                    globalSetup: ["test/support/engineTeardown.ts"],
                     setupFiles: ["test/support/prepared.ts"],
                     testTimeout: 20 * 60_000,
                     hookTimeout: 30 * 60_000,

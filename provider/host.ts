@@ -5,8 +5,7 @@
 // and last lines of output.
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
 import { asRoot, rootShell } from "../src/shell";
-import type { SshExec } from "./keptSsh";
-import { Connection, ExecRequest, ExecResult } from "./ssh";
+import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
 
 /** A failure on a host, already phrased for the user. */
 export class HostError extends Error {
@@ -83,7 +82,7 @@ export class SshTransport implements Transport {
     readonly label: string;
 
     constructor(
-        private readonly pool: SshExec,
+        private readonly pool: Pick<SshPool, "exec">,
         private readonly connection: Connection,
         hostName: string,
     ) {

@@ -5,15 +5,9 @@ import * as grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 
 export async function serveProvider(service: object): Promise<number> {
-    return (await bindProvider(service)).port;
-}
-
-/** The provider's gRPC server, bound to a loopback port and serving. */
-export async function bindProvider(service: object): Promise<{ server: grpc.Server; port: number }> {
     const server = new grpc.Server({ "grpc.max_receive_message_length": 1024 * 1024 * 400 });
     server.addService(provrpc.ResourceProviderService, service as grpc.UntypedServiceImplementation);
-    const port = await new Promise<number>((resolve, reject) =>
+    return new Promise<number>((resolve, reject) =>
         server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    return { server, port };
 }

@@ -29,11 +29,6 @@ const KINDS: Record<DiffKind, [number, number]> = {
     update: [provproto.PropertyDiff.Kind.UPDATE, provproto.PropertyDiff.Kind.UPDATE_REPLACE],
 };
 
-/** State written by the command provider before resources became lvs facts (migrated by an update). */
-function isCommandState(props: Props): boolean {
-    return "create" in props && !("hostName" in props);
-}
-
 export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
     private readonly reads = new ReadBatcher();
@@ -154,12 +149,6 @@ export class LvsProviderServer extends PluginService {
             const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
             const resp = new provproto.DiffResponse();
-            if (isCommandState(olds)) {
-                // Deployed by an earlier version as a command:remote:Command: converged in place by an update.
-                resp.setChanges(provproto.DiffResponse.DiffChanges.DIFF_SOME);
-                resp.setDiffsList(["hostName"]);
-                return resp;
-            }
             const keys = [...schemaKeys(fact), "connection"];
             const changes = detailedDiff(olds, news, keys, fact.replaceOn);
             resp.setChanges(
@@ -209,12 +198,6 @@ export class LvsProviderServer extends PluginService {
             const resp = new provproto.ReadResponse();
             resp.setId(call.request.getId());
             const inputs = call.request.getInputs();
-            if (isCommandState(state)) {
-                // Nothing to read back yet: the next update makes it an lvs fact.
-                resp.setProperties(call.request.getProperties());
-                if (inputs) resp.setInputs(inputs);
-                return resp;
-            }
             // What to read is what the program last asked for (the inputs); the state may already show drift.
             const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
             const live = await fact.read(
@@ -235,10 +218,9 @@ export class LvsProviderServer extends PluginService {
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
             const ctx = this.context(fact, urn, news);
             const desired = this.desired(news);
-            const extra = isCommandState(olds) ? await fact.create(ctx, desired) : await fact.update(ctx, this.desired(olds), desired);
+            const extra = await fact.update(ctx, this.desired(olds), desired);
             const resp = new provproto.UpdateResponse();
-            const carried = isCommandState(olds) ? {} : computedOutputs(olds, fact);
-            resp.setProperties(toStruct(this.outputs(news, { ...carried, ...extra })));
+            resp.setProperties(toStruct(this.outputs(news, { ...computedOutputs(olds, fact), ...extra })));
             return resp;
         });
     }

@@ -1,9 +1,5 @@
 // The lvs provider, wired: its facts, the transports they run through, the
-// engine's log, and the gRPC server. Started by main.ts (a plugin process of
-// its own) or by a warm spare (spare.ts) that has loaded this ahead of a run.
-import * as grpc from "@grpc/grpc-js";
-import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
-import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+// engine's log, and the gRPC server. Started by main.ts.
 import { parseArgs } from "node:util";
 import { engineLog } from "./engineLog";
 import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
@@ -11,9 +7,8 @@ import { virtualServiceFact } from "./facts/virtualService";
 import type { DockerExecConnection } from "./dockerExec";
 import { SshTransport, Transport } from "./host";
 import { checkedConnection } from "./connection";
-import { bindProvider, serveProvider } from "./serve";
+import { serveProvider } from "./serve";
 import { LvsProviderServer } from "./server";
-import { KeptSsh } from "./keptSsh";
 import { SshPool } from "./ssh";
 
 /**
@@ -38,35 +33,13 @@ function providerService(engineAddress: string | undefined): LvsProviderServer {
     const log = engineLog(engineAddress);
     const ssh = new SshPool((message) => log("", message));
     process.once("exit", () => ssh.close());
-    const kept = new KeptSsh(ssh);
     return new LvsProviderServer(
         [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact],
         (connection, hostName) => {
             const checked = checkedConnection(connection);
-            return "docker" in checked ? dockerTransport(checked.docker, hostName) : new SshTransport(kept, checked, hostName);
+            return "docker" in checked ? dockerTransport(checked.docker, hostName) : new SshTransport(ssh, checked, hostName);
         },
         log,
         () => ssh.close(),
     );
-}
-
-/**
- * A warm spare's rehearsal of a start (spare.ts): the service built, its
- * server bound and asked for its version over gRPC, then all of it closed.
- * V8 compiles a function when it first runs, and a process's first start and
- * first call took tens of milliseconds longer than the next: a spare pays
- * that while it waits, not the run it is handed. Nothing leaves the machine.
- * Resolves to the version the server answered; rejects when it did not answer.
- */
-export async function rehearseStart(): Promise<string> {
-    const { server, port } = await bindProvider(providerService(undefined));
-    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    try {
-        return await new Promise<string>((resolve, reject) =>
-            client.getPluginInfo(new emptyproto.Empty(), (err, info) => (err ? reject(err) : resolve(info!.getVersion()))),
-        );
-    } finally {
-        client.close();
-        server.forceShutdown();
-    }
 }

@@ -44,9 +44,6 @@ cleanup() {
     bash "$repo/lab/lab" down >/dev/null 2>&1
     docker_lab down >/dev/null 2>&1
     [ -d "$work/clone" ] && (cd "$work/clone" && env "${demo_lab[@]}" bash lab/lab down >/dev/null 2>&1)
-    # The lvs plugin's warm spares that these runs readied (provider/spares.ts).
-    node "$repo/dist/provider/spares.js" stop
-    [ -d "$work/clone" ] && node "$work/clone/dist/provider/spares.js" stop
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ import Dockerode from "dockerode";
 import * as path from "node:path";
 import { DockerExecTransport } from "../../provider/dockerExec";
 import { CI_DOCKER_LAB_ENV, dockerLab, labLeftovers } from "../support/lab";
-import { noOpUp, upStack, VIP } from "../support/e2e";
+import { lingeringPluginProcesses, noOpUp, upStack, VIP } from "../support/e2e";
 // Beside the VM lab's file, at a lower CPU priority, with the Docker host's VM it starts.
 import "../support/background";
 import { Project, projectCopy } from "../support/pulumi";
@@ -154,9 +154,10 @@ describe("the tutorial on Docker containers, end to end", () => {
         await noOpUp(stack);
     });
 
-    it("destroy removes every container and network of the stack, and nothing else on the engine", async () => {
+    it("destroy removes every container and network of the stack, and nothing else on the engine; no plugin process stays", async () => {
         await stack.destroy();
         expect(await stackObjects()).toEqual([]);
+        expect(lingeringPluginProcesses(stack.workspace.workDir)).toEqual([]);
         const names = (await engine.listContainers({ all: true })).flatMap((c) => c.Names);
         expect(names).toEqual([`/${BYSTANDER}`]);
         expect((await engine.listNetworks()).map((n) => n.Name)).toContain(BYSTANDER);

@@ -5,6 +5,7 @@
 // request costs a few milliseconds, or from the client VM (192.168.145.10),
 // the tutorial's client, where each costs a process start under emulation.
 import { EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
 import { lab, onVm } from "./lab";
 
@@ -143,4 +144,48 @@ export function expectOneServer(answers: string[], count: number, servers: (line
     expect(known, `first answer: ${answers[0]}`).toContain(names[0]);
     expect(names).toEqual(Array<string>(count).fill(names[0]!));
     return names[0]!;
+}
+
+/** A process's parent PID and command line, from /proc; undefined once it has gone. */
+function processInfo(pid: number): { ppid: number; comm: string; cmdline: string; cwd?: string } | undefined {
+    try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        // The command name is in parentheses and may hold spaces: the fields after it are split.
+        const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+        let cwd: string | undefined;
+        try {
+            cwd = readlinkSync(`/proc/${pid}/cwd`);
+        } catch {
+            // (Another user's process: not one of ours.)
+        }
+        return { ppid, comm, cmdline, cwd };
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The project's plugin processes (the lvs provider, the offline Docker and command plugins) working in
+ * `workDir` (the engine starts a stack's plugins in its program's directory) that no `pulumi` engine
+ * process is running: what a command of that stack left behind. (Other test files, side by side, run
+ * plugins of their own elsewhere.)
+ */
+export function lingeringPluginProcesses(workDir: string): string[] {
+    const plugin = /pulumi-resource-(lvs|docker|command)|dist\/(provider|plugins)\//;
+    const lingering: string[] = [];
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const info = processInfo(Number(entry));
+        if (!info || !plugin.test(info.cmdline) || !isWithin(info.cwd, workDir)) continue;
+        let ancestor = processInfo(info.ppid);
+        for (let depth = 0; ancestor && ancestor.comm !== "pulumi" && depth < 8; depth++) ancestor = processInfo(ancestor.ppid);
+        if (ancestor?.comm !== "pulumi") lingering.push(`${entry}: ${info.cmdline}`);
+    }
+    return lingering;
+}
+
+function isWithin(dir: string | undefined, root: string): boolean {
+    return dir !== undefined && (dir === root || dir.startsWith(root.endsWith("/") ? root : `${root}/`));
 }

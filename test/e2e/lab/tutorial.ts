@@ -21,6 +21,7 @@ import {
     FINGERPRINT,
     fromClientVm,
     fromNamespace,
+    lingeringPluginProcesses,
     log,
     noOpUp,
     previewSteps,
@@ -155,9 +156,10 @@ export function tutorialSuite(context: LabContext): void {
             expect(await countsReaching(REQUESTS / 2)).toEqual({ "192.168.2.100": REQUESTS / 2, "192.168.2.101": REQUESTS / 2 });
         });
 
-        it("a further pulumi up, refresh included, changes nothing", async () => {
+        it("a further pulumi up, refresh included, changes nothing, and leaves no process of pulumi-lvs running", async () => {
             await noOp();
             expect(Object.keys((await stack.preview()).changeSummary)).toEqual(["same"]);
+            expect(lingeringPluginProcesses(stack.workspace.workDir)).toEqual([]);
         });
 
         it("npm run status shows each real server's connections, a bar, and that the table matches the stack", () => {
