@@ -12,7 +12,6 @@ import { savedRules } from "../src/ipvs/render";
 import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
 import { validateDirectorArgs } from "../src/validate";
 import { ChangesAfter, changeDependsOn, InputOf, mapInput, validated } from "./inputs";
-import { legacyAlias } from "./legacy";
 
 /** A real server as the director's table needs it: where it is, and its share. */
 export interface DirectorRealServer {
@@ -171,7 +170,7 @@ export class Director extends pulumi.ComponentResource {
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
-        super("lvs:index:Director", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...legacyAlias(name, hostName)] });
+        super("lvs:index:Director", name, {}, opts);
         const spec = validated<DirectorSpec>(this, `Director ${name} arguments`, withDefaults(hostName, args), (s) =>
             validateDirectorArgs(s),
         );
@@ -201,8 +200,6 @@ export class Director extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    // The first service keeps the resource of versions that ran the table as a command.
-                    aliases: i === 0 ? legacyAlias(`${name}-${vsName}`, `${hostName}-virtual-service`, "command:remote:Command") : [],
                     dependsOn: [...ready, ...(args.tableDependsOn ?? [])],
                 },
             );
@@ -228,15 +225,11 @@ export class Director extends pulumi.ComponentResource {
     /** What a host director needs besides its table: ipvsadm, its kernel settings, the VIP and DIP, the firewall marks. */
     private hostFacts(name: string, hostName: string, args: DirectorArgs, spec: pulumi.Output<DirectorSpec>): pulumi.Resource[] {
         const connection = args.connection;
-        const child = (suffix: string, legacySuffix = suffix) => ({
-            parent: this,
-            aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${legacySuffix}`, "command:remote:Command"),
-        });
         // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
         const ipvsadm = new Package(
             `${name}-ipvsadm`,
             { connection, hostName, package: "ipvsadm", keepWhileUsed: "ipvs-services" },
-            child("ipvsadm"),
+            { parent: this },
         );
         // Firewall-mark services need the director to mark their packets (its own nftables table).
         const marks = args.virtualServices.some((vs) => vs.fwmark !== undefined);
@@ -250,7 +243,7 @@ export class Director extends pulumi.ComponentResource {
             new Sysctls(
                 `${name}-sysctls`,
                 { connection, hostName, values: spec.apply((s) => directorSysctls(s.virtualServices)), modules: ["ip_vs"] },
-                { ...child("sysctls", "ip-forward"), dependsOn: after([ipvsadm]) },
+                { parent: this, dependsOn: after([ipvsadm]) },
             ),
             new Addresses(
                 `${name}-addresses`,
@@ -268,7 +261,7 @@ export class Director extends pulumi.ComponentResource {
                     })),
                     interfaceSetting: "lvs:director.vipInterface/dipInterface",
                 },
-                { ...child("addresses"), dependsOn: after([]) },
+                { parent: this, dependsOn: after([]) },
             ),
         );
         if (nftables) {

@@ -11,7 +11,6 @@ import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../r
 import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
 import { validateRealServerArgs } from "../src/validate";
 import { ChangesAfter, changeDependsOn, InputOf, validated } from "./inputs";
-import { legacyAlias } from "./legacy";
 
 /** The web server package and unit that serve the test page, and where its page lives. */
 export const HTTPD = "lighttpd";
@@ -85,7 +84,7 @@ export class RealServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: RealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
-        super("lvs:index:RealServer", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...legacyAlias(name, hostName)] });
+        super("lvs:index:RealServer", name, {}, opts);
         const spec = validated<RealServerSpec>(
             this,
             `RealServer ${name} arguments`,
@@ -99,10 +98,6 @@ export class RealServer extends pulumi.ComponentResource {
             (s) => validateRealServerArgs(s),
         );
         const connection = args.connection;
-        const child = (suffix: string) => ({
-            parent: this,
-            aliases: legacyAlias(`${name}-${suffix}`, `${hostName}-${suffix}`, "command:remote:Command"),
-        });
         const vipCount = args.vips?.length ?? 0;
         const httpdPackage = new Package(`${name}-${HTTPD}`, { connection, hostName, package: HTTPD }, { parent: this });
         this.packages = [httpdPackage];
@@ -142,17 +137,17 @@ export class RealServer extends pulumi.ComponentResource {
                     : {}),
                 interfaceSetting: "lvs:realServers[].interface",
             },
-            { ...child("addresses"), dependsOn: after(sysctls ? [sysctls] : []) },
+            { parent: this, dependsOn: after(sysctls ? [sysctls] : []) },
         );
         const httpd = new Service(
             `${name}-httpd`,
             { connection, hostName, unit: HTTPD },
-            { ...child("httpd"), dependsOn: after([httpdPackage]) },
+            { parent: this, dependsOn: after([httpdPackage]) },
         );
         const page = new File(
             `${name}-test-page`,
             { connection, hostName, path: TEST_PAGE, content: spec.apply((s) => s.page ?? defaultPage(hostName, s.address.address)) },
-            { ...child("test-page"), dependsOn: [httpd] },
+            { parent: this, dependsOn: [httpd] },
         );
         this.ready = [addresses, httpd, page, ...(sysctls ? [sysctls] : [])];
 

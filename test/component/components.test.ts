@@ -179,19 +179,6 @@ describe("LvsCluster", () => {
         expect(custom().get("lvs-rs2-test-page")!.inputs.content).toBe("two\n");
     });
 
-    it("keeps the resources of stacks deployed when children had their hosts' names and ran as commands", async () => {
-        const cluster = await tutorialCluster();
-        const aliases = async (r: pulumi.Resource) =>
-            Promise.all((r as unknown as { __aliases: pulumi.Output<string>[] }).__aliases.map((a) => value(pulumi.output(a))));
-        expect(await aliases(cluster.director)).toContain("urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:Director::director");
-        expect(await aliases(cluster.director.virtualServices[0]!)).toContain(
-            "urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:Director$command:remote:Command::director-virtual-service",
-        );
-        expect(await aliases(cluster.realServers[0]!.ready[2]!)).toContain(
-            "urn:pulumi:test::lvs::lvs:index:LvsCluster$lvs:index:RealServer$command:remote:Command::rs1-test-page",
-        );
-    });
-
     it("refuses a bad spec in code with every problem, in the same words as for stack settings, before declaring anything", async () => {
         const { LvsCluster } = await import("../../components");
         const spec = tutorialSpec();

@@ -160,21 +160,6 @@ describe("Diff", () => {
         const page = { connection: secret(connection), hostName: "rs1", path: "/var/www/html/index.html", content: "a" };
         expect(detailed(await diff(server, PAGE_URN, page, { ...page, path: "/srv/index.html" }))).toEqual({ path: "UPDATE_REPLACE" });
     });
-
-    it("takes over a resource the command provider created, with an update", async () => {
-        const { server } = provider();
-        const legacy = {
-            connection: secret(connection),
-            create: "set -eu ...",
-            delete: "set -eu ...",
-            stdout: "",
-            stderr: "",
-            addPreviousOutputInEnv: false,
-        };
-        const resp = await diff(server, VS_URN, legacy, vsInputs);
-        expect(resp.getChanges()).toBe(provproto.DiffResponse.DiffChanges.DIFF_SOME);
-        expect(resp.getReplacesList()).toEqual([]);
-    });
 });
 
 describe("Read and Create", () => {
