@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { privateKeyProblem } from "../src/sshKey";
 import { DockerExecConnection } from "./dockerExec";
-import { Connection } from "./ssh";
+import { Connection } from "../pluginKit/ssh";
 
 const endpoint = {
     host: z.string().min(1, { error: "connection.host is required" }),

@@ -3,9 +3,9 @@
 // with the same failure reporting as over SSH (host.ts).
 import { PassThrough } from "node:stream";
 import Dockerode from "dockerode";
-import { connectionOptions, daemonMessage } from "../plugins/docker/src/client";
+import { connectionOptions, daemonMessage } from "../pluginKit/dockerClient";
 import { HostError, Transport } from "./host";
-import { ExecResult } from "./ssh";
+import { ExecResult } from "../pluginKit/ssh";
 
 export interface DockerExecConnection {
     /** The engine: `unix:///path/docker.sock` or `tcp://host:port`. */

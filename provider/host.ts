@@ -5,7 +5,7 @@
 // and last lines of output.
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
 import { asRoot, rootShell } from "../src/shell";
-import { Connection, ExecRequest, ExecResult, SshPool } from "./ssh";
+import { Connection, ExecRequest, ExecResult, SshPool } from "../pluginKit/ssh";
 
 /** A failure on a host, already phrased for the user. */
 export class HostError extends Error {

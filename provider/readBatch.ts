@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { shellQuote } from "../src/shell";
 import { RunOptions, Transport } from "./host";
-import { ExecResult } from "./ssh";
+import { ExecResult } from "../pluginKit/ssh";
 
 const READ_ONLY: RunOptions = { readOnly: true };
 

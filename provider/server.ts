@@ -7,13 +7,13 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { z } from "zod";
 import { connectionSchemaFor } from "./connection";
-import { EngineLog } from "./engineLog";
-import { detailedDiff, DiffKind } from "./diff";
+import { EngineLog } from "../pluginKit/engineLog";
+import { detailedDiff, DiffKind } from "../pluginKit/diff";
 import { Fact, FactContext, Props } from "./facts/fact";
 import { Transport } from "./host";
-import { Callback, errorWithState, reply, serviceError, toStruct } from "./grpcReplies";
-import { Call, nameOf, PluginService, typeOf, withoutInternal } from "./pluginService";
-import { containsUnknown, reveal, secret } from "./rpcValues";
+import { Callback, errorWithState, reply, serviceError, toStruct } from "../pluginKit/grpcReplies";
+import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginKit/pluginService";
+import { containsUnknown, reveal, secret } from "../pluginKit/rpcValues";
 import { ReadBatcher } from "./readBatch";
 import { timed } from "./timings";
 

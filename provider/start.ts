@@ -1,15 +1,15 @@
 // The lvs provider, wired: its facts, the transports they run through, the
 // engine's log, and the gRPC server. Started by main.ts.
 import { parseArgs } from "node:util";
-import { engineLog } from "./engineLog";
+import { engineLog } from "../pluginKit/engineLog";
 import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
 import { virtualServiceFact } from "./facts/virtualService";
 import type { DockerExecConnection } from "./dockerExec";
 import { SshTransport, Transport } from "./host";
 import { checkedConnection } from "./connection";
-import { serveProvider } from "./serve";
+import { serveProvider } from "../pluginKit/serve";
 import { LvsProviderServer } from "./server";
-import { SshPool } from "./ssh";
+import { SshPool } from "../pluginKit/ssh";
 
 /**
  * The transport into a container, loaded when first needed: the engine starts

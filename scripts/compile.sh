@@ -6,7 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 if [ ! -f dist/provider/main.js ] ||
-    [ -n "$(find index.ts lib.ts components resources src provider plugins tools tsconfig.json tsconfig.build.json -name '*.ts' -newer dist/provider/main.js -print -quit 2>/dev/null)" ]; then
+    [ -n "$(find index.ts lib.ts components resources src provider pluginKit toolchain/plugins tools tsconfig.json tsconfig.build.json -name '*.ts' -newer dist/provider/main.js -print -quit 2>/dev/null)" ]; then
     printf '[setup] %s\n' "compiling the library and plugins (npm run build)" >&2
     node_modules/.bin/tsc -p tsconfig.build.json
     touch dist/provider/main.js

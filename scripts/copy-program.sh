@@ -12,5 +12,5 @@ dest=${1:?usage: copy-program.sh DEST}
 mkdir -p "$dest"
 # (With their times: program.js compiles again what is newer than dist.)
 for entry in Pulumi.yaml package.json tsconfig.json tsconfig.build.json program.js index.ts lib.ts components resources src stacks; do cp -rp "$repo/$entry" "$dest/"; done
-for linked in node_modules dist provider plugins .lab .lab-ci .lab-docker .lab-ci-docker; do ln -sfn "$repo/$linked" "$dest/$linked"; done
+for linked in node_modules dist provider pluginKit toolchain .lab .lab-ci .lab-docker .lab-ci-docker; do ln -sfn "$repo/$linked" "$dest/$linked"; done
 sed -i '/^encryptionsalt:/d' "$dest/stacks/"*.yaml

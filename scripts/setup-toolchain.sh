@@ -110,8 +110,8 @@ else
             ln -sfn "$(official "$1" "$2")" "$plugin_dir"
         else
             mkdir -p "$plugin_dir"
-            printf '#!/bin/sh\n# pulumi-lvs offline %s plugin (see plugins/%s/README.md)\nexec %s "$@"\n' \
-                "$1" "$1" "$repo/plugins/$1/bin/pulumi-resource-$1" > "$plugin_dir/pulumi-resource-$1"
+            printf '#!/bin/sh\n# pulumi-lvs offline %s plugin (see toolchain/plugins/%s/README.md)\nexec %s "$@"\n' \
+                "$1" "$1" "$repo/toolchain/plugins/$1/bin/pulumi-resource-$1" > "$plugin_dir/pulumi-resource-$1"
             chmod 755 "$plugin_dir/pulumi-resource-$1"
         fi
     done

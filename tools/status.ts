@@ -10,7 +10,7 @@ import { parseCounters, parseSavedRules } from "../src/ipvs";
 import { privateKeyProblem } from "../src/sshKey";
 import { renderStatus } from "../src/status";
 import { HostError, SshTransport, runScript } from "../provider/host";
-import { SshPool } from "../provider/ssh";
+import { SshPool } from "../pluginKit/ssh";
 
 async function main(): Promise<void> {
     const stack = process.argv[2];

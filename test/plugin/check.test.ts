@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { checkInputs } from "../../plugins/command/src/inputs";
+import { checkInputs } from "../../toolchain/plugins/command/src/inputs";
 
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 

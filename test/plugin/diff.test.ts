@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { diffCommand } from "../../plugins/command/src/diff";
+import { diffCommand } from "../../toolchain/plugins/command/src/diff";
 
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 const connection = { host: "10.0.0.1", port: 22, user: "root", dialErrorLimit: 10, perDialTimeout: 15 };

@@ -3,11 +3,11 @@
 // place, which replace, when the old object is deleted first.
 import { describe, expect, it } from "vitest";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { container } from "../../plugins/docker/src/container";
-import { diffResource, isAutonamed } from "../../plugins/docker/src/diff";
-import { Props } from "../../plugins/docker/src/kind";
-import { network } from "../../plugins/docker/src/network";
-import { remoteImage } from "../../plugins/docker/src/remoteImage";
+import { container } from "../../toolchain/plugins/docker/src/container";
+import { diffResource, isAutonamed } from "../../toolchain/plugins/docker/src/diff";
+import { Props } from "../../toolchain/plugins/docker/src/kind";
+import { network } from "../../toolchain/plugins/docker/src/network";
+import { remoteImage } from "../../toolchain/plugins/docker/src/remoteImage";
 
 const checked = (kind: typeof container, inputs: Props) => kind.schema.parse(inputs);
 

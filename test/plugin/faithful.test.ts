@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CommandProvider } from "../../plugins/command/src/provider";
-import { SshPool } from "../../provider/ssh";
+import { CommandProvider } from "../../toolchain/plugins/command/src/provider";
+import { SshPool } from "../../pluginKit/ssh";
 import { PasswordSshServer, startPasswordSshServer } from "../support/passwordSshServer";
 import { Sshd, startSshd } from "../support/sshd";
 

@@ -1,10 +1,10 @@
-// Read-only scripts in a shell kept open on the host (provider/keptShell.ts),
+// Read-only scripts in a shell kept open on the host (pluginKit/keptShell.ts),
 // against a real OpenSSH server on loopback: the same results as a session of
 // their own, one shell for the reads of a host, one after another, and a
 // session of their own whenever that shell cannot take a read in time.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QUEUE_WAIT_MS } from "../../provider/keptShell";
-import { Connection, ExecRequest, SshPool } from "../../provider/ssh";
+import { QUEUE_WAIT_MS } from "../../pluginKit/keptShell";
+import { Connection, ExecRequest, SshPool } from "../../pluginKit/ssh";
 import { asRoot, rootShell } from "../../src/shell";
 import { Sshd, startSshd } from "../support/sshd";
 

@@ -1,7 +1,7 @@
 // The plugin's command:local:Command, run for real.
 import { describe, expect, it } from "vitest";
-import { CommandProvider } from "../../plugins/command/src/provider";
-import { SshPool } from "../../provider/ssh";
+import { CommandProvider } from "../../toolchain/plugins/command/src/provider";
+import { SshPool } from "../../pluginKit/ssh";
 
 const URN = "urn:pulumi:test::lvs::command:local:Command::local-step";
 const provider = new CommandProvider(new SshPool(() => undefined), () => undefined);

@@ -1,8 +1,8 @@
 // The plugin's command:remote:Command against a real OpenSSH server on loopback.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { CommandProvider } from "../../plugins/command/src/provider";
-import { SshPool } from "../../provider/ssh";
+import { CommandProvider } from "../../toolchain/plugins/command/src/provider";
+import { SshPool } from "../../pluginKit/ssh";
 import { freePort, Sshd, startSshd } from "../support/sshd";
 
 const URN = "urn:pulumi:test::lvs::lvs:index:Director$command:remote:Command::director-step";

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { Transport } from "../../provider/host";
 import { batchScript, ReadBatcher, splitBatchOutput } from "../../provider/readBatch";
-import { ExecResult } from "../../provider/ssh";
+import { ExecResult } from "../../pluginKit/ssh";
 
 function runLocally(script: string): ExecResult {
     const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });

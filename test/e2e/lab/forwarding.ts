@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { virtualServiceFact, VirtualServiceState } from "../../../provider/facts/virtualService";
 import { SshTransport } from "../../../provider/host";
-import { SshPool } from "../../../provider/ssh";
+import { SshPool } from "../../../pluginKit/ssh";
 import { SCHEDULER_FLAGS, SCHEDULERS } from "../../../src/ipvs/model";
 import { curl, expectOneServer, FINGERPRINT, fromNamespace, log, noOpUp, SECOND_CLIENT, tally, upStack, VIP } from "../../support/e2e";
 import { CI_LAB_ENV, onVm } from "../../support/lab";

@@ -13,7 +13,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SshTransport } from "../../../provider/host";
-import { SshPool } from "../../../provider/ssh";
+import { SshPool } from "../../../pluginKit/ssh";
 import { CI_LAB_ENV, lab, onVm, rebootAndWait } from "../../support/lab";
 import {
     curl,

@@ -4,8 +4,8 @@
 // argument; status lines go back to it.
 import { parseArgs } from "node:util";
 import { main } from "@pulumi/pulumi/provider";
-import { engineLog } from "../../../provider/engineLog";
-import { SshPool } from "../../../provider/ssh";
+import { engineLog } from "../../../../pluginKit/engineLog";
+import { SshPool } from "../../../../pluginKit/ssh";
 import { CommandProvider } from "./provider";
 
 const args = process.argv.slice(2);

@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { DiffResult } from "@pulumi/pulumi/provider";
 import { CommandKind, INPUT_KEYS } from "./inputs";
-import { containsUnknown, reveal } from "../../../provider/rpcValues";
+import { containsUnknown, reveal } from "../../../../pluginKit/rpcValues";
 
 function normalize(value: unknown): unknown {
     const plain = reveal(value);

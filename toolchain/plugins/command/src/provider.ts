@@ -3,9 +3,9 @@
 // provider's semantics (see ../README.md and ../../../test/plugin).
 import { randomBytes } from "node:crypto";
 import { CheckResult, CreateResult, DiffResult, InvokeResult, Provider, UpdateResult } from "@pulumi/pulumi/provider";
-import { EngineLog } from "../../../provider/engineLog";
-import { reveal } from "../../../provider/rpcValues";
-import { SshPool } from "../../../provider/ssh";
+import { EngineLog } from "../../../../pluginKit/engineLog";
+import { reveal } from "../../../../pluginKit/rpcValues";
+import { SshPool } from "../../../../pluginKit/ssh";
 import { diffCommand } from "./diff";
 import { checkInputs, CommandKind, LocalCommandInputs, RemoteCommandInputs } from "./inputs";
 import { cancelLocalCommands, runLocal } from "./local";

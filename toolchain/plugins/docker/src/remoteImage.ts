@@ -3,7 +3,7 @@
 // with no registry), and untagged on delete unless `keepLocally`.
 import type Dockerode from "dockerode";
 import { z } from "zod";
-import { daemonMessage } from "./client";
+import { daemonMessage } from "../../../../pluginKit/dockerClient";
 import { Props, ResourceKind, statusOf } from "./kind";
 
 const schema = z

@@ -2,7 +2,7 @@
 // updatable input updates in place, a change to any other input replaces;
 // Optional+Computed inputs the program leaves out keep what the state holds;
 // set-valued inputs (networks, uploads, labels, ...) ignore order.
-import { detailedDiff } from "../../../provider/diff";
+import { detailedDiff } from "../../../../pluginKit/diff";
 import { Props, ResourceKind } from "./kind";
 
 export interface DiffOutcome {

@@ -3,7 +3,7 @@
 // inspect, and delete waits while containers are still leaving the network.
 import type Dockerode from "dockerode";
 import { z } from "zod";
-import { daemonMessage } from "./client";
+import { daemonMessage } from "../../../../pluginKit/dockerClient";
 import { labelMap, labelsSchema, Props, ResourceKind, statusOf } from "./kind";
 
 const ipamConfig = z

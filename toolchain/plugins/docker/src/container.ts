@@ -5,7 +5,7 @@
 // deleting the old one first.
 import type Dockerode from "dockerode";
 import { z } from "zod";
-import { daemonMessage } from "./client";
+import { daemonMessage } from "../../../../pluginKit/dockerClient";
 import { ignoringNotFound, labelMap, labelsSchema, PartialCreateError, Props, ResourceKind, statusOf } from "./kind";
 import { findImage } from "./remoteImage";
 import { Upload, uploadProblem, uploadTar } from "./uploads";

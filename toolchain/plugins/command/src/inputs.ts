@@ -2,8 +2,8 @@
 // provider's Check step: type checks plus the connection defaults that the
 // official provider applies (port 22, user root, 10 dial errors, 15 s per dial).
 import { CheckFailure, CheckResult } from "@pulumi/pulumi/provider";
-import { containsUnknown, reveal, secret, unknownValue } from "../../../provider/rpcValues";
-import { Connection } from "../../../provider/ssh";
+import { containsUnknown, reveal, secret, unknownValue } from "../../../../pluginKit/rpcValues";
+import { Connection } from "../../../../pluginKit/ssh";
 
 export type { Connection };
 

@@ -1,11 +1,11 @@
-// command:remote:Command over SSH (provider/ssh.ts): one session per command,
+// command:remote:Command over SSH (pluginKit/ssh.ts): one session per command,
 // `environment` sent by SSH setenv. ssh2 sends setenv without asking the
 // server for a reply, so a variable sshd refuses (no AcceptEnv) would vanish
 // silently; the official provider fails the step instead. So before the first
 // command with a given set of variables on a connection, one probe session
 // runs `env` with them and checks that each arrived.
 import { createHash } from "node:crypto";
-import { Connection, SshPool } from "../../../provider/ssh";
+import { Connection, SshPool } from "../../../../pluginKit/ssh";
 import { CommandOutput, OutputSink } from "./output";
 
 export interface RemoteRun {

@@ -2,7 +2,7 @@
 // `@pulumi/docker` SDK's Container, Network and RemoteImage on machines where
 // the official plugin cannot be installed (see ../README.md). The engine reads
 // the port it serves on from the first line of its output.
-import { serveProvider } from "../../../provider/serve";
+import { serveProvider } from "../../../../pluginKit/serve";
 import { DockerProviderServer } from "./server";
 
 serveProvider(new DockerProviderServer()).then(
