@@ -5,7 +5,6 @@
 // first (the rules of src/validate.ts, the same as for stack settings), and
 // nothing is declared unless it is sound.
 import * as pulumi from "../resources/pulumiCore";
-import { HostConnection } from "../resources";
 import {
     ClusterSpec,
     DEFAULT_DRAIN_TIMEOUT,
@@ -21,6 +20,16 @@ import { Director, DirectorVirtualService, virtualServiceResourceName } from "./
 import { InputOf, mapInput, validated } from "./inputs";
 import { RealServer } from "./realServer";
 
+/** A host's SSH connection as `@pulumi/command`'s `remote.ConnectionArgs` takes it. */
+export interface SshConnectionArgs {
+    host: string;
+    port: number;
+    user: string;
+    privateKey: string;
+    /** Set when the settings pin the host's key (or a known_hosts file gives it). */
+    hostKey?: string;
+}
+
 /** How the engine reaches a host over SSH. */
 export interface SshEndpointArgs {
     /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
@@ -29,6 +38,8 @@ export interface SshEndpointArgs {
     port?: number;
     /** root, or a user with passwordless sudo. Default: "root". */
     user?: string;
+    /** The host's public key(s), authorized_keys form, one per line. Default: trusted on first use, kept in the stack's state. */
+    hostKey?: string;
 }
 
 export interface ClusterDirectorArgs {
@@ -135,7 +146,12 @@ export function virtualServicesSpec(
 /** The arguments as a ClusterSpec, defaults applied (values may still be outputs). */
 function specOf(args: LvsClusterArgs): InputOf<ClusterSpec> {
     const ssh = (e: InputOf<SshEndpointArgs>) =>
-        mapInput(e, (v: SshEndpointArgs) => ({ host: v.host, port: v.port ?? 22, user: v.user ?? "root" }));
+        mapInput(e, (v: SshEndpointArgs) => ({
+            host: v.host,
+            port: v.port ?? 22,
+            user: v.user ?? "root",
+            ...(v.hostKey !== undefined ? { hostKey: v.hostKey } : {}),
+        }));
     return {
         director: {
             name: args.director.name ?? "director",
@@ -231,13 +247,32 @@ export class LvsCluster extends pulumi.ComponentResource {
     public readonly scheduler: pulumi.Output<string>;
     /** Each real server by name: its address and its weight in the first virtual service. */
     public readonly realServerAddresses: pulumi.Output<Record<string, { address: string; weight: number }>>;
+    /**
+     * Each host's SSH connection by name (the director's and every real server's), in the shape of
+     * `@pulumi/command`'s `remote.ConnectionArgs`, a secret (it holds the private key): for steps of your own
+     * on the same hosts, such as deploying your application on the real servers once the cluster is up.
+     */
+    public readonly connections: Record<string, pulumi.Output<SshConnectionArgs>>;
 
     constructor(name: string, args: LvsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:LvsCluster", name, {}, opts);
         const spec = validated<ClusterSpec>(this, `LvsCluster ${name} arguments`, specOf(args), (s) => validateCluster(s));
         const privateKey = pulumi.secret(args.privateKey);
-        const connection = (ssh: pulumi.Output<ClusterSpec["director"]["ssh"]>): pulumi.Input<HostConnection> =>
-            pulumi.all([ssh, privateKey]).apply(([s, key]) => ({ host: s.host, port: s.port, user: s.user, privateKey: key }));
+        const connection = (ssh: pulumi.Output<ClusterSpec["director"]["ssh"]>): pulumi.Output<SshConnectionArgs> =>
+            pulumi.secret(
+                pulumi.all([ssh, privateKey]).apply(([s, key]) => ({
+                    host: s.host,
+                    port: s.port,
+                    user: s.user,
+                    privateKey: key,
+                    ...(s.hostKey !== undefined ? { hostKey: s.hostKey } : {}),
+                })),
+            );
+        const directorName = args.director.name ?? "director";
+        this.connections = Object.fromEntries([
+            [directorName, connection(spec.director.ssh)],
+            ...args.realServers.map((rs, i) => [rs.name, connection(spec.realServers[i]!.ssh)]),
+        ]);
 
         // Every host's packages come first: a host whose apt fails leaves every host as it was, nothing of the
         // cluster half-applied. (Each component declares its own; the list is complete once all are declared.)
@@ -252,7 +287,7 @@ export class LvsCluster extends pulumi.ComponentResource {
                 `${name}-${rs.name}`,
                 {
                     hostName: rs.name,
-                    connection: connection(own.ssh),
+                    connection: this.connections[rs.name]!,
                     address: own.address,
                     // VS/NAT replies go back through the director; DR and TUN replies through the real server's router.
                     gateway: methods.has("nat") ? spec.director.apply((d) => d.dip?.address) : own.gateway,
@@ -263,12 +298,11 @@ export class LvsCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
-        const directorName = args.director.name ?? "director";
         this.director = new Director(
             `${name}-${directorName}`,
             {
                 hostName: directorName,
-                connection: connection(spec.director.ssh),
+                connection: this.connections[directorName]!,
                 vip: spec.director.vip,
                 dip: spec.director.dip,
                 drainTimeout: spec.drainTimeout,

@@ -4,28 +4,11 @@
 import * as fs from "node:fs";
 import * as pulumi from "../resources/pulumiCore";
 import { allConfig, getConfig } from "@pulumi/pulumi/runtime/config";
-import { ConfigError, KeyFileState, parseClusterConfig, parseContainerClusterConfig, RawClusterConfig, SETTING_KEYS } from "../src/config";
+import { ConfigError, parseClusterConfig, parseContainerClusterConfig, RawClusterConfig, SETTING_KEYS } from "../src/config";
 import { ClusterSpec } from "../src/spec";
 import { ContainerClusterArgs } from "./containerCluster";
+import { localFiles } from "../src/settingsFiles";
 import { privateKeyProblem } from "../src/sshKey";
-
-function inspectKeyFile(file: string): KeyFileState {
-    let stat: fs.Stats;
-    try {
-        stat = fs.statSync(file);
-    } catch {
-        return "missing";
-    }
-    if (stat.isDirectory()) return "directory";
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        return "unreadable";
-    }
-    const problem = privateKeyProblem(text);
-    return problem ? { problem } : "ok";
-}
 
 function rawSettings(config: pulumi.Config): RawClusterConfig {
     return Object.fromEntries(SETTING_KEYS.map((key) => [key, config.getObject(key)]));
@@ -57,8 +40,7 @@ export function containerClusterFromStackSettings(config = new pulumi.Config("lv
     const { spec, dockerHost } = parsing(() =>
         parseContainerClusterConfig(rawSettings(config), {
             secretKeySet: false,
-            projectDir: process.cwd(),
-            inspectKeyFile,
+            ...localFiles(process.cwd()),
             settingKeys: settingKeys(),
         }),
     );
@@ -81,8 +63,7 @@ export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { s
     const parsed = parsing(() =>
         parseClusterConfig(rawSettings(config), {
             secretKeySet: secretKey !== undefined,
-            projectDir: process.cwd(),
-            inspectKeyFile,
+            ...localFiles(process.cwd()),
             settingKeys: settingKeys(),
         }),
     );

@@ -18,6 +18,7 @@ import {
     PasswordAuthMethod,
     PublicKeyAuthMethod,
 } from "ssh2";
+import { authorizedKeyOf, fingerprint, parseHostKeys } from "../src/hostKey";
 import { KeptShell } from "./keptShell";
 
 /** How to reach a host over SSH; the same fields as `@pulumi/command`'s `remote.ConnectionArgs`. */
@@ -33,7 +34,7 @@ export interface ProxyConnection {
     dialErrorLimit: number;
     /** Seconds per dial; 0: no timeout. */
     perDialTimeout: number;
-    /** The host's key in authorized_keys form; checked exactly when set. */
+    /** The host's key(s) in authorized_keys form, one per line; when set, a host presenting another is refused. */
     hostKey?: string;
 }
 
@@ -52,7 +53,36 @@ const MAX_BACKOFF_MS = 5000;
 /** Sessions one connection carries at once; sshd allows 10 by default (MaxSessions). */
 export const MAX_SESSIONS_PER_CONNECTION = 8;
 
-function connectConfig(conn: ProxyConnection): ConnectConfig {
+/** The host presented a key other than the one(s) expected: never retried (it is not a network hiccup). */
+export class HostKeyMismatch extends Error {
+    constructor(
+        readonly presented: string,
+        readonly expected: string[],
+    ) {
+        const [type, base64] = presented.split(" ");
+        super(
+            `the host presented the ${type} key ${fingerprint(base64!)}, not the expected ` +
+                expected.map((k) => `${fingerprint(k.split(" ")[1]!)} (${k.split(" ")[0]})`).join(" or "),
+        );
+        this.name = "HostKeyMismatch";
+    }
+}
+
+/** The key each connected client's host presented, in authorized_keys form. */
+const presentedKeys = new WeakMap<Client, string>();
+
+/** The key the host of `client` presented in its handshake (authorized_keys form). */
+export function presentedHostKey(client: Client): string | undefined {
+    return presentedKeys.get(client);
+}
+
+/** What a handshake saw: the host's key, and whether it was refused. */
+interface Handshake {
+    presented?: string;
+    mismatch?: HostKeyMismatch;
+}
+
+function connectConfig(conn: ProxyConnection, handshake: Handshake = {}): ConnectConfig {
     const config: ConnectConfig = {
         host: conn.host,
         port: conn.port,
@@ -84,23 +114,28 @@ function connectConfig(conn: ProxyConnection): ConnectConfig {
     const agent = conn.agentSocketPath || process.env.SSH_AUTH_SOCK;
     if (agent) methods.push({ type: "agent", username: conn.user, agent } as AgentAuthMethod);
     config.authHandler = methods;
-    if (conn.hostKey) {
-        // hostKey is in authorized_keys form: "TYPE BASE64 [comment]".
-        const expected = conn.hostKey.trim().split(/\s+/)[1];
-        config.hostVerifier = (key: Buffer) => key.toString("base64") === expected;
-    }
+    const parsed = conn.hostKey ? parseHostKeys(conn.hostKey) : [];
+    // (A key that does not parse was refused by Check; here it can only refuse every host.)
+    const expected = "problem" in parsed ? [] : parsed.map((k) => `${k.type} ${k.base64}`);
+    config.hostVerifier = (key: Buffer) => {
+        handshake.presented = authorizedKeyOf(key);
+        if (!conn.hostKey || expected.includes(handshake.presented)) return true;
+        handshake.mismatch = new HostKeyMismatch(handshake.presented, expected);
+        return false;
+    };
     return config;
 }
 
-function connectOnce(config: ConnectConfig): Promise<Client> {
+function connectOnce(config: ConnectConfig, handshake: Handshake): Promise<Client> {
     return new Promise((resolve, reject) => {
         const client = new Client();
         const onError = (err: Error) => {
             client.removeAllListeners("ready");
             client.end();
-            reject(err);
+            reject(handshake.mismatch ?? err);
         };
         client.once("ready", () => {
+            if (handshake.presented) presentedKeys.set(client, handshake.presented);
             client.removeListener("error", onError);
             // Later errors (a dropped connection) end the client; commands on it fail and are retried on a new one.
             client.on("error", () => undefined);
@@ -118,12 +153,14 @@ function forwardThrough(proxy: Client, host: string, port: number): Promise<Clie
 }
 
 async function dialOnce(conn: Connection, opened: Client[]): Promise<Client> {
-    const target = connectConfig(conn);
-    if (!conn.proxy) return connectOnce(target);
-    const proxy = await connectOnce(connectConfig(conn.proxy));
+    const handshake: Handshake = {};
+    const target = connectConfig(conn, handshake);
+    if (!conn.proxy) return connectOnce(target, handshake);
+    const proxyHandshake: Handshake = {};
+    const proxy = await connectOnce(connectConfig(conn.proxy, proxyHandshake), proxyHandshake);
     opened.push(proxy);
     target.sock = await forwardThrough(proxy, conn.host, conn.port);
-    return connectOnce(target);
+    return connectOnce(target, handshake);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -134,12 +171,13 @@ function sleep(ms: number): Promise<void> {
  * Dials with the official provider's retry policy: back off from 100 ms by
  * 1.5x up to 5 s, and give up after `dialErrorLimit` failed dials (-1: never).
  */
-export async function dial(conn: Connection, status: StatusLog, opened: Client[] = []): Promise<Client> {
+export async function dial(conn: Connection, status: StatusLog, opened: Client[] = [], retryChangedHostKey = true): Promise<Client> {
     let backoff = FIRST_BACKOFF_MS;
     for (let failures = 1; ; failures++) {
         try {
             return await dialOnce(conn, opened);
         } catch (err) {
+            if (err instanceof HostKeyMismatch && !retryChangedHostKey) throw err;
             const limit = conn.dialErrorLimit;
             if (limit >= 0 && failures >= limit) {
                 throw new Error(`Dial ${failures}/${limit} failed: ${(err as Error).message}`, { cause: err });
@@ -195,9 +233,18 @@ export class SshPool {
     private readonly opened: Client[] = [];
     /** One kept shell per connection and shell command, for read-only scripts. */
     private readonly shells = new Map<string, KeptShell>();
+    /** The key each connection's host presented, by connection digest. */
+    private readonly hostKeys = new Map<string, string>();
 
-    /** `status`: where dial retries are reported. */
-    constructor(readonly status: StatusLog) {}
+    /**
+     * `status`: where dial retries are reported. `retryChangedHostKey`: dial again after a host presented
+     * another key than the one expected, as the official command provider does (the lvs provider does not:
+     * a changed key is not a network hiccup, and it fails at once).
+     */
+    constructor(
+        readonly status: StatusLog,
+        private readonly retryChangedHostKey = true,
+    ) {}
 
     private keyOf(conn: Connection): string {
         // A digest, so that key material is not kept as a map key.
@@ -206,8 +253,10 @@ export class SshPool {
 
     private open(key: string, conn: Connection, status: StatusLog): Pooled {
         const pooled: Pooled = { sessions: 0, dead: false, client: Promise.resolve(undefined as unknown as Client) };
-        pooled.client = dial(conn, status, this.opened).then((c) => {
+        pooled.client = dial(conn, status, this.opened, this.retryChangedHostKey).then((c) => {
             this.opened.push(c);
+            const hostKey = presentedHostKey(c);
+            if (hostKey) this.hostKeys.set(key, hostKey);
             const forget = () => {
                 pooled.dead = true;
             };
@@ -220,6 +269,11 @@ export class SshPool {
         list.push(pooled);
         this.pools.set(key, list);
         return pooled;
+    }
+
+    /** The key the host of `conn` presented when this pool connected to it (authorized_keys form). */
+    presentedHostKey(conn: Connection): string | undefined {
+        return this.hostKeys.get(this.keyOf(conn));
     }
 
     /** A connection with a free session, opening one (or waiting for a session) as needed. */

@@ -3,6 +3,7 @@
 // attempts of at most 15 s), so that the same object works for both; or, for
 // a container host, its Docker engine and container (`{ docker: {...} }`).
 import { z } from "zod";
+import { hostKeyProblem } from "../src/hostKey";
 import { privateKeyProblem } from "../src/sshKey";
 import { DockerExecConnection } from "./dockerExec";
 import { Connection } from "../pluginKit/ssh";
@@ -21,7 +22,11 @@ const endpoint = {
     agentSocketPath: z.string().optional(),
     dialErrorLimit: z.number().int().default(10),
     perDialTimeout: z.number().int().min(0).default(15),
-    hostKey: z.string().optional(),
+    // authorized_keys form, one key per line: a host presenting another is refused (unset: recorded on first use).
+    hostKey: z
+        .string()
+        .refine((k) => hostKeyProblem(k) === undefined, { error: (iss) => `the host key ${hostKeyProblem(iss.input as string)}` })
+        .optional(),
 };
 
 const sshConnectionSchema = z.object({ ...endpoint, proxy: z.object(endpoint).optional() });

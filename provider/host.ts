@@ -5,7 +5,7 @@
 // and last lines of output.
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
 import { asRoot, rootShell } from "../src/shell";
-import { Connection, ExecRequest, ExecResult, SshPool } from "../pluginKit/ssh";
+import { Connection, ExecRequest, ExecResult, HostKeyMismatch, SshPool } from "../pluginKit/ssh";
 
 /** A failure on a host, already phrased for the user. */
 export class HostError extends Error {
@@ -21,6 +21,8 @@ export interface Transport {
     readonly label: string;
     /** Runs a script as root. */
     run(script: string, stdin?: string, options?: RunOptions): Promise<ExecResult>;
+    /** The SSH key the host presented, once connected (authorized_keys form); none for other transports. */
+    presentedHostKey?(): string | undefined;
 }
 
 export interface RunOptions {
@@ -82,11 +84,29 @@ export class SshTransport implements Transport {
     readonly label: string;
 
     constructor(
-        private readonly pool: Pick<SshPool, "exec">,
+        private readonly pool: Pick<SshPool, "exec" | "presentedHostKey">,
         private readonly connection: Connection,
         hostName: string,
+        /** Whether the connection's host key is the one the stack recorded on first use (else: given in the settings). */
+        private readonly hostKeyFromState = false,
     ) {
         this.label = `${hostName} (${connection.user}@${connection.host}:${connection.port})`;
+    }
+
+    presentedHostKey(): string | undefined {
+        return this.pool.presentedHostKey(this.connection);
+    }
+
+    /** One line for a host whose key is not the expected one: where the expected key came from, and what to do. */
+    private hostKeyError(mismatch: HostKeyMismatch): HostError {
+        const { host, port } = this.connection;
+        const scan = `ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${host} | ssh-keygen -lf -`;
+        const whose = this.hostKeyFromState ? "the one this stack recorded when it first connected" : "the one the settings give";
+        return new HostError(
+            `${this.label}: refused: the host's SSH key is not ${whose}: ${mismatch.message}. Someone else may be answering ` +
+                `on ${host}:${port}; nothing was run there. If the host was reinstalled, check its new key (${scan}) and ` +
+                `give it in the host's ssh.hostKey (or the known_hosts file of lvs:ssh.knownHostsFile)`,
+        );
     }
 
     async run(script: string, stdin?: string, options?: RunOptions): Promise<ExecResult> {
@@ -97,6 +117,7 @@ export class SshTransport implements Transport {
         try {
             result = await this.pool.exec(this.connection, request);
         } catch (err) {
+            if (err instanceof HostKeyMismatch) throw this.hostKeyError(err);
             throw new HostError(`${this.label}: cannot run commands over SSH: ${(err as Error).message}`);
         }
         const refusal = user === "root" ? undefined : sudoRefusal(result);

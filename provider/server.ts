@@ -14,6 +14,7 @@ import { Transport } from "./host";
 import { Callback, errorWithState, reply, serviceError, toStruct } from "../pluginKit/grpcReplies";
 import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginKit/pluginService";
 import { containsUnknown, reveal, secret } from "../pluginKit/rpcValues";
+import { HOST_KEY_PROPERTY, recordedKey, withRecordedKey } from "./hostKeyRecord";
 import { ReadBatcher } from "./readBatch";
 import { timed } from "./timings";
 
@@ -21,7 +22,11 @@ import { timed } from "./timings";
 export const PROVIDER_VERSION = "0.2.0";
 
 /** Builds the transport a resource's scripts run through, from its (revealed) connection and host name. */
-export type TransportFactory = (connection: unknown, hostName: string) => Transport;
+/** `hostKeyFromState`: the connection's host key is the one the stack recorded on first use (hostKeyRecord.ts). */
+export type TransportFactory = (connection: unknown, hostName: string, options?: { hostKeyFromState?: boolean }) => Transport;
+
+/** A fact's context, and the key its host presented once the fact has run (for the state). */
+type RunContext = FactContext & { recordedKey(): Record<string, string> };
 
 const KINDS: Record<DiffKind, [number, number]> = {
     add: [provproto.PropertyDiff.Kind.ADD, provproto.PropertyDiff.Kind.ADD_REPLACE],
@@ -59,17 +64,23 @@ export class LvsProviderServer extends PluginService {
         return plain;
     }
 
-    /** `batchReads`: the scripts only read (a Read call), so they may share a session with the host's other reads. */
-    private context(fact: Fact, urn: string, props: Props, batchReads = false): FactContext {
+    /**
+     * `recorded`: the host key the state holds (hostKeyRecord.ts). `batchReads`: the scripts only read (a Read
+     * call), so they may share a session with the host's other reads.
+     */
+    private context(fact: Fact, urn: string, props: Props, recorded: unknown, batchReads = false): RunContext {
         const desired = this.desired(props);
-        const connection = reveal(props.connection);
-        let transport = this.transportFor(connection, fact.hostName(desired));
+        const given = reveal(props.connection);
+        const { connection, fromState } = withRecordedKey(given, recorded);
+        const raw = this.transportFor(connection, fact.hostName(desired), { hostKeyFromState: fromState });
+        let transport = raw;
         // One batch per way of reaching a host (a digest: the connection holds secrets).
         if (batchReads) transport = this.reads.through(transport, createHash("sha256").update(JSON.stringify(connection)).digest("hex"));
         return {
             transport: timed(transport, urn),
             status: (message) => this.log(urn, message),
             warn: (message) => this.log(urn, message, "warning"),
+            recordedKey: () => recordedKey(given, raw.presentedHostKey?.()),
         };
     }
 
@@ -176,16 +187,17 @@ export class LvsProviderServer extends PluginService {
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
             const id = `${nameOf(urn)}-${randomBytes(4).toString("hex")}`;
             let extra: Props;
+            const ctx = this.context(fact, urn, props, undefined);
             try {
-                extra = await fact.create(this.context(fact, urn, props), this.desired(props));
+                extra = await fact.create(ctx, this.desired(props));
             } catch (err) {
                 // Whatever the failed step already did stays known to Pulumi, so that the next up
                 // converges it and a destroy undoes it.
-                throw errorWithState(serviceError(err).message, id, this.outputs(props, {}));
+                throw errorWithState(serviceError(err).message, id, this.outputs(props, ctx.recordedKey()));
             }
             const resp = new provproto.CreateResponse();
             resp.setId(id);
-            resp.setProperties(toStruct(this.outputs(props, extra)));
+            resp.setProperties(toStruct(this.outputs(props, { ...extra, ...ctx.recordedKey() })));
             return resp;
         });
     }
@@ -200,11 +212,9 @@ export class LvsProviderServer extends PluginService {
             const inputs = call.request.getInputs();
             // What to read is what the program last asked for (the inputs); the state may already show drift.
             const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
-            const live = await fact.read(
-                this.context(fact, urn, { ...wanted, connection: state.connection }, true),
-                this.desired({ ...state, ...wanted }),
-            );
-            resp.setProperties(toStruct({ ...state, ...live }));
+            const ctx = this.context(fact, urn, { ...wanted, connection: state.connection }, state[HOST_KEY_PROPERTY], true);
+            const live = await fact.read(ctx, this.desired({ ...state, ...wanted }));
+            resp.setProperties(toStruct({ ...state, ...live, ...ctx.recordedKey() }));
             if (inputs) resp.setInputs(inputs);
             return resp;
         });
@@ -216,11 +226,11 @@ export class LvsProviderServer extends PluginService {
             const fact = this.fact(urn);
             const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
-            const ctx = this.context(fact, urn, news);
+            const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY]);
             const desired = this.desired(news);
             const extra = await fact.update(ctx, this.desired(olds), desired);
             const resp = new provproto.UpdateResponse();
-            resp.setProperties(toStruct(this.outputs(news, { ...computedOutputs(olds, fact), ...extra })));
+            resp.setProperties(toStruct(this.outputs(news, { ...computedOutputs(olds, fact), ...extra, ...ctx.recordedKey() })));
             return resp;
         });
     }
@@ -230,7 +240,7 @@ export class LvsProviderServer extends PluginService {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
-            await fact.delete(this.context(fact, urn, props), this.desired(props));
+            await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), this.desired(props));
             return new emptyproto.Empty();
         });
     }

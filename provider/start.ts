@@ -31,13 +31,15 @@ export async function startProvider(args: string[]): Promise<number> {
 /** The provider's gRPC service, its status lines going to the engine at `engineAddress` (none: nowhere). */
 function providerService(engineAddress: string | undefined): LvsProviderServer {
     const log = engineLog(engineAddress);
-    const ssh = new SshPool((message) => log("", message));
+    const ssh = new SshPool((message) => log("", message), false);
     process.once("exit", () => ssh.close());
     return new LvsProviderServer(
         [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact],
-        (connection, hostName) => {
+        (connection, hostName, options) => {
             const checked = checkedConnection(connection);
-            return "docker" in checked ? dockerTransport(checked.docker, hostName) : new SshTransport(ssh, checked, hostName);
+            return "docker" in checked
+                ? dockerTransport(checked.docker, hostName)
+                : new SshTransport(ssh, checked, hostName, options?.hostKeyFromState);
         },
         log,
         () => ssh.close(),

@@ -27,7 +27,10 @@ export interface SshConnection {
     privateKey?: pulumi.Input<string>;
     /** A password, instead of or besides the key. */
     password?: pulumi.Input<string>;
-    /** The host's public key in authorized_keys form; when set, any other key is refused. */
+    /**
+     * The host's public key(s) in authorized_keys form, one per line; when set, a host presenting another is
+     * refused. Unset: the key the host presents first is recorded in the resource's state and required after.
+     */
     hostKey?: pulumi.Input<string>;
 }
 

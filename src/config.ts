@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { ContainerClusterSpec, validateContainerCluster } from "./containerSpec";
+import { knownHostKeys } from "./hostKey";
 import { ClusterSpec, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, REAL_SERVER_PORT, SshEndpoint } from "./spec";
 import { Path, PathNamer, validateCluster } from "./validate";
 
@@ -45,6 +46,10 @@ export interface ParseEnvironment {
     projectDir: string;
     /** Checks a key file: present, readable, and a private key. */
     inspectKeyFile(file: string): KeyFileState;
+    /** The user's home directory, for a path that starts with `~/`. */
+    homeDir?: string;
+    /** A known_hosts file's text, or why it cannot be read (lvs:ssh.knownHostsFile). */
+    readKnownHostsFile?(file: string): string | { problem: string };
     /** Every `lvs:` key the stack sets, when known: a misspelled one is reported rather than ignored. */
     settingKeys?: string[];
 }
@@ -60,11 +65,17 @@ export class ConfigError extends Error {
 }
 
 // Shapes only: the values are validated by validate.ts.
-const sshEndpoint = z.strictObject({ host: z.unknown(), port: z.unknown().default(22), user: z.unknown().optional() });
+const sshEndpoint = z.strictObject({
+    host: z.unknown(),
+    port: z.unknown().default(22),
+    user: z.unknown().optional(),
+    hostKey: z.unknown().optional(),
+});
 const sshSchema = z
     .strictObject({
         user: z.unknown().default("root"),
         privateKeyFile: z.string({ error: "must be the path of an SSH private key file" }).min(1).optional(),
+        knownHostsFile: z.string({ error: "must be the path of an OpenSSH known_hosts file" }).min(1).optional(),
     })
     .default({ user: "root" });
 const directorSchema = z
@@ -224,6 +235,34 @@ function keySource(ssh: z.infer<typeof sshSchema>, env: ParseEnvironment, proble
     return undefined;
 }
 
+/** The known_hosts file lvs:ssh.knownHostsFile names, resolved against the project: its text and where it is. */
+function readKnownHosts(file: string, env: ParseEnvironment, problems: string[]): { text: string; file: string } | undefined {
+    const resolved = file.startsWith("~/") && env.homeDir ? path.join(env.homeDir, file.slice(2)) : path.resolve(env.projectDir, file);
+    const read = env.readKnownHostsFile?.(resolved) ?? { problem: "cannot be read here" };
+    if (typeof read === "string") return { text: read, file: resolved };
+    problems.push(`lvs:ssh.knownHostsFile: ${resolved} ${read.problem}`);
+    return undefined;
+}
+
+/** A host's keys from the known_hosts file; a host it does not name is a problem (as with OpenSSH's strict checking). */
+function knownHostKey(
+    knownHosts: { text: string; file: string },
+    e: z.infer<typeof sshEndpoint>,
+    setting: string,
+    problems: string[],
+): string | undefined {
+    if (typeof e.host !== "string" || typeof e.port !== "number") return undefined; // (reported by the validation)
+    const keys = knownHostKeys(knownHosts.text, e.host, e.port);
+    if (keys === undefined) {
+        const scan = `ssh-keyscan${e.port === 22 ? "" : ` -p ${e.port}`} ${e.host}`;
+        problems.push(
+            `${setting}: ${knownHosts.file} (lvs:ssh.knownHostsFile) has no key for ${e.host} port ${e.port}: add it there ` +
+                `once you have checked its fingerprint (${scan} | ssh-keygen -lf -), or pin it in ${setting}.hostKey`,
+        );
+    }
+    return keys;
+}
+
 type ServiceSettings = z.infer<typeof virtualServicesSchema>[number];
 type RealServerSettings = z.infer<typeof realServersSchema>[number];
 
@@ -323,19 +362,22 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     }
     if (!ssh || !director || !(single || services) || !realServers) throw new ConfigError(problems);
 
-    const endpoint = (e: z.infer<typeof sshEndpoint>): SshEndpoint =>
-        ({ host: e.host, port: e.port, user: e.user ?? ssh.user }) as SshEndpoint;
+    const knownHosts = ssh.knownHostsFile ? readKnownHosts(ssh.knownHostsFile, env, problems) : undefined;
+    const endpoint = (e: z.infer<typeof sshEndpoint>, setting: string): SshEndpoint => {
+        const hostKey = e.hostKey ?? (knownHosts ? knownHostKey(knownHosts, e, setting, problems) : undefined);
+        return { host: e.host, port: e.port, user: e.user ?? ssh.user, ...(hostKey !== undefined ? { hostKey } : {}) } as SshEndpoint;
+    };
     const spec = {
         director: {
             name: director.name,
-            ssh: endpoint(director.ssh),
+            ssh: endpoint(director.ssh, "lvs:director.ssh"),
             vip: splitCidr(director.vip, director.vipInterface),
             ...(director.dip !== undefined ? { dip: splitCidr(director.dip, director.dipInterface) } : {}),
         },
         virtualServices: virtualServicesOf(single, services, realServers),
-        realServers: realServers.map((rs) => ({
+        realServers: realServers.map((rs, i) => ({
             name: rs.name,
-            ssh: endpoint(rs.ssh),
+            ssh: endpoint(rs.ssh, `lvs:realServers[${i}].ssh`),
             address: splitCidr(rs.address, rs.interface),
             ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),

@@ -29,6 +29,12 @@ export interface SshEndpoint {
     port: number;
     /** SSH user: root, or a user with passwordless sudo (commands then run through `sudo -n`). */
     user: string;
+    /**
+     * The host's public key(s) in authorized_keys form, one per line ("ssh-ed25519 AAAA…"): a host that
+     * presents another is refused. Unset: the key the host presents first is kept in the stack's state and
+     * required from then on.
+     */
+    hostKey?: string;
 }
 
 /** An IPv4 address with its prefix, assigned to one interface. */

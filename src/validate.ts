@@ -5,6 +5,7 @@
 // for stack settings, `director.vip` for arguments in code).
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { hostKeyProblem } from "./hostKey";
 import { HOSTNAME, INTERFACE, isIPv4, NAME, USER } from "./patterns";
 import {
     ClusterSpec,
@@ -95,6 +96,10 @@ export const sshEndpointSchema = z.object({
     }),
     port: portSchema("the SSH port"),
     user: userSchema,
+    hostKey: z
+        .string({ error: 'must be the host\'s public key, "TYPE KEY" as in /etc/ssh/ssh_host_ed25519_key.pub' })
+        .refine((k) => hostKeyProblem(k) === undefined, { error: (iss) => hostKeyProblem(iss.input as string)! })
+        .optional(),
 });
 
 const netmaskSchema = z.string().refine((m) => isIPv4(m) && ipaddr.IPv4.parse(m).prefixLengthFromSubnetMask() !== null, {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { parseClusterConfig, SETTING_KEYS } from "../src/config";
 import { clusterTables } from "../src/desiredTables";
 import { parseCounters, parseSavedRules } from "../src/ipvs";
-import { privateKeyProblem } from "../src/sshKey";
+import { localFiles } from "../src/settingsFiles";
 import { renderStatus } from "../src/status";
 import { HostError, SshTransport, runScript } from "../provider/host";
 import { SshPool } from "../pluginKit/ssh";
@@ -31,16 +31,10 @@ async function main(): Promise<void> {
     const secretKey = config["lvs:sshPrivateKey"]?.value;
     const { spec, sshKey } = parseClusterConfig(Object.fromEntries(SETTING_KEYS.map((key) => [key, get(key)])), {
         secretKeySet: secretKey !== undefined,
-        projectDir: process.cwd(),
-        inspectKeyFile: (f) =>
-            fs.existsSync(f)
-                ? privateKeyProblem(fs.readFileSync(f, "utf8"))
-                    ? { problem: "is not an SSH private key" }
-                    : "ok"
-                : "missing",
+        ...localFiles(process.cwd()),
     });
     const privateKey = sshKey.kind === "secret" ? secretKey! : fs.readFileSync(sshKey.path, "utf8");
-    const pool = new SshPool(() => undefined);
+    const pool = new SshPool(() => undefined, false);
     try {
         const { ssh } = spec.director;
         const transport = new SshTransport(pool, { ...ssh, privateKey, dialErrorLimit: 3, perDialTimeout: 15 }, spec.director.name);

@@ -179,6 +179,34 @@ describe("LvsCluster", () => {
         expect(custom().get("lvs-rs2-test-page")!.inputs.content).toBe("two\n");
     });
 
+    it("gives each host's SSH connection, as @pulumi/command's remote.ConnectionArgs, a secret, with a pinned host key", async () => {
+        const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHR7DMoTkjfcUMhoTkDjpmHwcXXqjNzvQmOpyNDExB6N";
+        const cluster = await tutorialCluster(
+            "lvs",
+            (args) => (args.realServers[0] = { ...args.realServers[0]!, ssh: { host: "127.0.0.1", port: 2222, hostKey } }),
+        );
+        expect(Object.keys(cluster.connections)).toEqual(["director", "rs1", "rs2"]);
+        for (const output of Object.values(cluster.connections)) expect(await pulumi.isSecret(output)).toBe(true);
+        expect(await value(cluster.connections.director!)).toEqual({
+            host: "127.0.0.1",
+            port: 2221,
+            user: "root",
+            privateKey: "PRIVATE KEY",
+        });
+        expect(await value(cluster.connections.rs1!)).toEqual({
+            host: "127.0.0.1",
+            port: 2222,
+            user: "root",
+            privateKey: "PRIVATE KEY",
+            hostKey,
+        });
+        // The same connection the cluster's own resources on that host get.
+        expect(custom().get("lvs-rs1-addresses")!.inputs.connection).toEqual({
+            [specialSigKey]: specialSecretSig,
+            value: { host: "127.0.0.1", port: 2222, user: "root", privateKey: "PRIVATE KEY", hostKey },
+        });
+    });
+
     it("refuses a bad spec in code with every problem, in the same words as for stack settings, before declaring anything", async () => {
         const { LvsCluster } = await import("../../components");
         const spec = tutorialSpec();

@@ -2,7 +2,7 @@
 // the Automation API. Nothing runs on any host in a preview, so no lab is
 // needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineEvent } from "@pulumi/pulumi/automation";
@@ -42,13 +42,22 @@ function planner(): { planned: Planned[]; onEvent: (e: EngineEvent) => void } {
     };
 }
 
+/** A known_hosts file naming the lab stacks' three hosts (with the public half of `key`: any key will do). */
+function knownHostsOfTheTest(key: string): string {
+    const file = `${key}.known_hosts`;
+    const publicKey = readFileSync(`${key}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
+    writeFileSync(file, [2221, 2222, 2223].map((port) => `[127.0.0.1]:${port} ${publicKey}\n`).join(""));
+    return file;
+}
+
 describe("pulumi preview (offline, real engine)", () => {
     it("plans the dev stack: the director, both real servers and every host fact, through the project's lvs plugin", async () => {
         const stack = await project.stack("dev");
-        // A key of the test's own instead of the lab's: preview needs one to exist, never to work.
+        // A key and host keys of the test's own instead of the lab's: preview needs them to exist, never to work.
         const key = path.join(project.stateDir, "id_ed25519");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
 
         const { planned, onEvent } = planner();
         const result = await stack.preview({ onEvent });
@@ -93,6 +102,7 @@ describe("pulumi preview (offline, real engine)", () => {
         ] as const) {
             const stack = await project.stack(name);
             await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+            await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
             const { planned, onEvent } = planner();
             await stack.preview({ onEvent });
             const rs1 = (suffix: string) => planned.find((p) => p.name === `lvs-rs1-${suffix}`)!.inputs;

@@ -162,6 +162,32 @@ export function tutorialSuite(context: LabContext): void {
             expect(lingeringPluginProcesses(stack.workspace.workDir)).toEqual([]);
         });
 
+        it("a director whose SSH host key changed is refused before anything runs there, in one line with both fingerprints", async () => {
+            // Another machine answering on the director's address, as far as SSH can tell: new host keys.
+            onVm("director", "cp -a /etc/ssh /root/ssh.orig && rm /etc/ssh/ssh_host_* && ssh-keygen -A && systemctl restart ssh");
+            try {
+                const failure = await stack.preview({ onOutput: log }).then(
+                    () => "",
+                    (err: Error) => err.message,
+                );
+                expect(failure).toMatch(
+                    new RegExp(
+                        /director \(root@127\.0\.0\.1:2321\): refused: the host's SSH key is not the one the settings give: /.source +
+                            /the host presented the \S+ key SHA256:\S+, not the expected SHA256:\S+ \(\S+\)( or SHA256:\S+ \(\S+\))*\. /
+                                .source +
+                            /Someone else may be answering on 127\.0\.0\.1:2321; nothing was run there/.source,
+                    ),
+                );
+                // The lab's known_hosts names the director: the key the settings give came from there.
+                expect(readFileSync(path.join(context.project.dir, ".lab-ci", "known_hosts"), "utf8")).toMatch(
+                    /^\[127\.0\.0\.1\]:2321 ssh-ed25519 /m,
+                );
+            } finally {
+                onVm("director", "rm -rf /etc/ssh && mv /root/ssh.orig /etc/ssh && systemctl restart ssh");
+            }
+            await noOp();
+        });
+
         it("npm run status shows each real server's connections, a bar, and that the table matches the stack", () => {
             const env = {
                 ...process.env,
