@@ -6,7 +6,7 @@
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
-import { ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
+import { DEFAULT_SCHEDULER, ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
 import { ServiceByAddress, serviceTable } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
@@ -115,7 +115,7 @@ function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpe
                 protocol: v.protocol ?? "tcp",
                 ...(v.port !== undefined ? { port: v.port } : {}),
                 ...(v.fwmark !== undefined ? { fwmark: v.fwmark, ports: (v.ports ?? []) as number[] } : {}),
-                scheduler: v.scheduler ?? "rr",
+                scheduler: v.scheduler ?? DEFAULT_SCHEDULER,
                 flags: (v.flags ?? []) as string[],
                 ...(v.persistence ? { persistence: v.persistence as Persistence } : {}),
                 forwarding: v.forwarding ?? "nat",

@@ -16,6 +16,7 @@ import {
     Scheduler,
 } from "../src/spec";
 import { validateCluster } from "../src/validate";
+import { DEFAULT_SCHEDULER } from "../src/ipvs/model";
 import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
 import { InputOf, mapInput, validated } from "./inputs";
 import { RealServer } from "./realServer";
@@ -133,7 +134,7 @@ export function virtualServicesSpec(
                 protocol: v.protocol ?? "tcp",
                 ...(port !== undefined ? { port } : {}),
                 ...(fwmark ? { fwmark: v.fwmark, ports: v.ports ?? [] } : {}),
-                scheduler: v.scheduler ?? "rr",
+                scheduler: v.scheduler ?? DEFAULT_SCHEDULER,
                 flags: v.flags ?? [],
                 ...(v.persistence ? { persistence: v.persistence } : {}),
                 forwarding,

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { ContainerClusterSpec, validateContainerCluster } from "./containerSpec";
 import { knownHostKeys } from "./hostKey";
+import { DEFAULT_SCHEDULER } from "./ipvs/model";
 import { ClusterSpec, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, REAL_SERVER_PORT, SshEndpoint } from "./spec";
 import { Path, PathNamer, validateCluster } from "./validate";
 
@@ -95,7 +96,7 @@ const directorSchema = z
 // Fields every virtual service has; `port` defaults only in the single-service form (the tutorial's web service).
 const serviceShape = {
     protocol: z.unknown().default("tcp"),
-    scheduler: z.unknown().default("rr"),
+    scheduler: z.unknown().default(DEFAULT_SCHEDULER),
     flags: z.array(z.unknown(), { error: "must be a list of scheduler flags, such as [sh-port]" }).default([]),
     persistence: z.unknown().optional(),
     persistenceNetmask: z.unknown().optional(),
@@ -103,7 +104,7 @@ const serviceShape = {
 };
 const virtualServiceSchema = z
     .strictObject({ ...serviceShape, port: z.unknown().default(80) })
-    .default({ protocol: "tcp", port: 80, scheduler: "rr", flags: [], forwarding: "nat" });
+    .default({ protocol: "tcp", port: 80, scheduler: DEFAULT_SCHEDULER, flags: [], forwarding: "nat" });
 const virtualServicesSchema = z
     .array(
         z.strictObject({

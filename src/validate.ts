@@ -106,7 +106,7 @@ const netmaskSchema = z.string().refine((m) => isIPv4(m) && ipaddr.IPv4.parse(m)
     error: (iss) => `${JSON.stringify(iss.input)} is not a netmask such as 255.255.255.0`,
 });
 
-const persistenceSchema = z.object({
+export const persistenceSchema = z.object({
     timeout: z
         .number({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
         .int({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
@@ -124,7 +124,7 @@ const forwardingSchema = z.enum(FORWARDING_METHODS, {
         `unknown forwarding method ${JSON.stringify(iss.input)}: use nat (VS/NAT, -m), dr (VS/DR, direct routing, -g) or tun (VS/TUN, IP-in-IP, -i)`,
 });
 
-const fwmarkSchema = z
+export const fwmarkSchema = z
     .number({ error: "must be a firewall mark from 1 to 4294967295" })
     .int({ error: "must be a whole number from 1 to 4294967295" })
     .min(1, { error: "must be a firewall mark from 1 to 4294967295" })
@@ -150,7 +150,7 @@ const entryPortSchema = z
     .max(65535, { error: "the real server's port must be from 0 to 65535" });
 
 /** Scheduler flags exist only for some schedulers (ipvsadm -b). */
-function checkFlags(vs: { scheduler: (typeof SCHEDULERS)[number]; flags: string[] }, ctx: z.RefinementCtx): void {
+export function checkFlags(vs: { scheduler: (typeof SCHEDULERS)[number]; flags: string[] }, ctx: z.RefinementCtx): void {
     const known = SCHEDULER_FLAGS[vs.scheduler] ?? [];
     for (const flag of vs.flags) {
         if (!known.includes(flag)) {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
     describeChange,
     entryKey,
+    DEFAULT_SCHEDULER,
     FORWARDING_METHODS,
     parseCounters,
     parseSavedRules,
@@ -29,7 +30,7 @@ import {
 } from "../../src/hostScripts/virtualService";
 import { isIPv4 } from "../../src/patterns";
 import { MAX_DRAIN_TIMEOUT } from "../../src/spec";
-import { hostNameSchema, portSchema, schedulerSchema, weightSchema } from "../../src/validate";
+import { checkFlags, fwmarkSchema, hostNameSchema, persistenceSchema, portSchema, schedulerSchema, weightSchema } from "../../src/validate";
 import { runScript } from "../host";
 import { defineFact, FactContext } from "./fact";
 
@@ -44,10 +45,10 @@ const schema = z
             .refine(isIPv4, { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address` })
             .optional(),
         port: portSchema("the virtual service port").optional(),
-        fwmark: z.number().int().min(1).max(0xffffffff).optional(),
-        scheduler: schedulerSchema,
-        flags: z.array(z.string().regex(/^[a-z]+-[a-z]+$/)).default([]),
-        persistence: z.object({ timeout: z.number().int().min(1), netmask: z.string().refine(isIPv4).optional() }).optional(),
+        fwmark: fwmarkSchema.optional(),
+        scheduler: schedulerSchema.default(DEFAULT_SCHEDULER),
+        flags: z.array(z.string()).default([]),
+        persistence: persistenceSchema.optional(),
         realServers: z.record(
             z.string().refine((k) => /^[0-9.]+:\d+$/.test(k) && isIPv4(k.split(":")[0]!), {
                 error: (iss) => `${JSON.stringify(iss.input)} is not address:port`,
@@ -61,7 +62,9 @@ const schema = z
     })
     .refine((d) => (d.fwmark !== undefined) !== (d.protocol !== undefined && d.address !== undefined && d.port !== undefined), {
         error: "a virtual service has either a protocol, address and port, or a firewall mark (fwmark)",
-    });
+    })
+    // The same rules as a cluster's settings and arguments (src/validate.ts), in the same words.
+    .superRefine(checkFlags);
 
 export type VirtualServiceState = z.infer<typeof schema>;
 

@@ -12,6 +12,8 @@ export type Protocol = (typeof PROTOCOLS)[number];
 
 /** IPVS schedulers (`ipvsadm -s`), as shipped by Linux's ip_vs_* modules. */
 export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"] as const;
+/** The scheduler of a virtual service that names none (ipvsadm's own default too). */
+export const DEFAULT_SCHEDULER = "rr";
 export type Scheduler = (typeof SCHEDULERS)[number];
 
 /** Scheduler flags (`ipvsadm -b`), which only the hashing schedulers have. */

@@ -119,6 +119,23 @@ describe("Check", () => {
         ]);
         expect(host.calls()).toEqual([]);
     });
+
+    it("checks flags and persistence by the same rules, in the same words, as a cluster's settings; rr by default", async () => {
+        const { server } = provider();
+        const { scheduler: _omitted, ...withoutScheduler } = vsInputs;
+        const resp = await check(server, VS_URN, {
+            ...withoutScheduler,
+            flags: ["sh-port"],
+            persistence: { timeout: 300, netmask: "255.0.255.0" },
+        });
+        expect(resp.getFailuresList().map((f) => f.getReason())).toEqual([
+            'persistence.netmask: "255.0.255.0" is not a netmask such as 255.255.255.0',
+            "flags: scheduler rr takes no flags (only sh and mh do)",
+        ]);
+        const fine = await check(server, VS_URN, withoutScheduler);
+        expect(fine.getFailuresList()).toEqual([]);
+        expect(fine.getInputs()!.toJavaScript()).toMatchObject({ scheduler: "rr" });
+    });
 });
 
 describe("Diff", () => {

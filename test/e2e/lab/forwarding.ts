@@ -13,7 +13,7 @@
 // tutorial proves pulumi-lvs's own install and purge.
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { virtualServiceFact, VirtualServiceState } from "../../../provider/facts/virtualService";
 import { SshTransport } from "../../../provider/host";
@@ -24,6 +24,25 @@ import { CI_LAB_ENV, onVm } from "../../support/lab";
 import { LAB_HOSTS, LabContext, startFromRestoredLab } from "./context";
 
 const REAL_SERVERS = ["rs1", "rs2"] as const;
+
+/**
+ * A user's own program (plain JavaScript, as `pulumi new` could give): the library's cluster from the
+ * stack's settings, then their application's step on each real server on the cluster's connections.
+ */
+const USER_PROGRAM = `const command = require("@pulumi/command");
+const { clusterFromStackSettings, LvsCluster } = require("./dist/lib");
+
+const { spec, privateKey } = clusterFromStackSettings();
+const cluster = new LvsCluster("lvs", { ...spec, privateKey });
+for (const rs of spec.realServers) {
+    new command.remote.Command(\`app-\${rs.name}\`, {
+        connection: cluster.connections[rs.name],
+        create: \`sudo -n install -d /var/www/html/app && echo "ok \${rs.name}" | sudo -n tee /var/www/html/app/health >/dev/null\`,
+        delete: "sudo -n rm -rf /var/www/html/app",
+    }, { dependsOn: [cluster] });
+}
+exports.vipUrl = cluster.vipUrl;
+`;
 const ADDRESS = { rs1: "192.168.2.100", rs2: "192.168.2.101" };
 const PAGES = { rs1: "<h1>rs1 (192.168.2.100)</h1>", rs2: "<h1>rs2 (192.168.2.101)</h1>" };
 
@@ -290,8 +309,23 @@ export function forwardingSuite(context: LabContext): void {
             });
         });
 
-        describe("VS/TUN", () => {
+        // VS/TUN is deployed by a program of a user's own: the library's LvsCluster from the stack's settings,
+        // and a step of theirs on each real server through @pulumi/command (the command plugin), on the
+        // cluster's own connections (host keys pinned from the lab's known_hosts included).
+        describe("VS/TUN, from a user's own program with a @pulumi/command step", () => {
             let stack: Stack;
+            const pulumiYaml = () => path.join(context.project.dir, "Pulumi.yaml");
+            let original = "";
+
+            beforeAll(() => {
+                original = readFileSync(pulumiYaml(), "utf8");
+                writeFileSync(path.join(context.project.dir, "user.js"), USER_PROGRAM);
+                writeFileSync(pulumiYaml(), original.replace(/^main: program\.js$/m, "main: user.js"));
+                expect(readFileSync(pulumiYaml(), "utf8")).toMatch(/^main: user\.js$/m);
+            });
+            afterAll(() => {
+                if (original) writeFileSync(pulumiYaml(), original);
+            });
 
             it("pulumi up sets up both sides: ipip, the VIP on tunl0, reverse-path filtering relaxed", async () => {
                 stack = await context.project.stack("ci-tun");
@@ -317,6 +351,15 @@ export function forwardingSuite(context: LabContext): void {
                 expect(tally(names)).toEqual({ rs1: 10, rs2: 10 });
                 names.slice(1).forEach((n, i) => expect(n, `request ${i + 2}`).not.toBe(names[i]));
                 expect((await serviceStats(`-t ${VIP}:80`, 20)).outPkts).toBe(0);
+            });
+
+            it("the user's step ran on each real server through the command plugin: its file is served through the VIP", async () => {
+                const state = await stack.exportStack();
+                const commands = state.deployment.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
+                expect(commands.map((r: { urn: string }) => r.urn.split("::").pop()).sort()).toEqual(["app-rs1", "app-rs2"]);
+                const answers = fromNamespace(curl(`http://${VIP}/app/health`), 4);
+                expect(tally(answers)).toEqual({ "ok rs1": 2, "ok rs2": 2 });
+                answers.slice(1).forEach((a, i) => expect(a, `request ${i + 2}`).not.toBe(answers[i]));
             });
 
             it("pulumi destroy leaves every host as found: no tunnel device, ipip unloaded, every setting back", async () => {
