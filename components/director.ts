@@ -6,7 +6,7 @@
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
-import { DEFAULT_SCHEDULER, ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
+import { DEFAULT_SCHEDULER, entryKey, ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
 import { ServiceByAddress, serviceTable } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
@@ -192,9 +192,7 @@ export class Director extends pulumi.ComponentResource {
                     flags: service.flags,
                     persistence: service.persistence,
                     realServers: service.apply((v) =>
-                        Object.fromEntries(
-                            v.realServers.map((rs) => [`${rs.address}:${rs.port}`, { forwarding: v.forwarding, weight: rs.weight }]),
-                        ),
+                        Object.fromEntries(v.realServers.map((rs) => [entryKey(rs), { forwarding: v.forwarding, weight: rs.weight }])),
                     ),
                     drainTimeout: spec.drainTimeout,
                 },

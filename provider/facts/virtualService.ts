@@ -19,6 +19,7 @@ import {
     serviceArgument,
     serviceKey,
     ServiceTable,
+    splitHostPort,
     VirtualService,
 } from "../../src/ipvs";
 import {
@@ -79,10 +80,12 @@ export function tableOf(
         flags: [...d.flags].sort(),
         ...(d.persistence ? { persistence: d.persistence } : {}),
     };
-    const realServers: RealServerEntry[] = Object.entries(d.realServers).map(([key, e]) => {
-        const colon = key.lastIndexOf(":");
-        return { address: key.slice(0, colon), port: Number(key.slice(colon + 1)), forwarding: e.forwarding, weight: e.weight };
-    });
+    // The wire form's keys (`address:port`, as ipvsadm prints an entry) are built by entryKey and split here by its pair.
+    const realServers: RealServerEntry[] = Object.entries(d.realServers).map(([key, e]) => ({
+        ...splitHostPort(key),
+        forwarding: e.forwarding,
+        weight: e.weight,
+    }));
     return { service, realServers };
 }
 
