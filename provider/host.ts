@@ -3,6 +3,7 @@
 // Scripts report known failures as `pulumi-lvs: <reason>` on stderr (see
 // src/hostScripts/common.ts); anything else is summed up by its exit status
 // and last lines of output.
+import { fingerprintCommand } from "../src/hostKey";
 import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
 import { asRoot, rootShell } from "../src/shell";
 import { Connection, ExecRequest, ExecResult, HostKeyMismatch, SshPool } from "../pluginKit/ssh";
@@ -100,11 +101,10 @@ export class SshTransport implements Transport {
     /** One line for a host whose key is not the expected one: where the expected key came from, and what to do. */
     private hostKeyError(mismatch: HostKeyMismatch): HostError {
         const { host, port } = this.connection;
-        const scan = `ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${host} | ssh-keygen -lf -`;
         const whose = this.hostKeyFromState ? "the one this stack recorded when it first connected" : "the one the settings give";
         return new HostError(
             `${this.label}: refused: the host's SSH key is not ${whose}: ${mismatch.message}. Someone else may be answering ` +
-                `on ${host}:${port}; nothing was run there. If the host was reinstalled, check its new key (${scan}) and ` +
+                `on ${host}:${port}; nothing was run there. If the host was reinstalled, check its new key (${fingerprintCommand(host, port)}) and ` +
                 `give it in the host's ssh.hostKey (or the known_hosts file of lvs:ssh.knownHostsFile)`,
         );
     }

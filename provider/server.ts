@@ -21,8 +21,10 @@ import { timed } from "./timings";
 /** The provider's version, reported to the engine. */
 export const PROVIDER_VERSION = "0.2.0";
 
-/** Builds the transport a resource's scripts run through, from its (revealed) connection and host name. */
-/** `hostKeyFromState`: the connection's host key is the one the stack recorded on first use (hostKeyRecord.ts). */
+/**
+ * Builds the transport a resource's scripts run through, from its (revealed) connection and host name.
+ * `hostKeyFromState`: the connection's host key is the one the stack recorded on first use (hostKeyRecord.ts).
+ */
 export type TransportFactory = (connection: unknown, hostName: string, options?: { hostKeyFromState?: boolean }) => Transport;
 
 /** A fact's context, and the key its host presented once the fact has run (for the state). */

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { ContainerClusterSpec, validateContainerCluster } from "./containerSpec";
-import { knownHostKeys } from "./hostKey";
+import { fingerprintCommand, knownHostKeys } from "./hostKey";
 import { DEFAULT_SCHEDULER } from "./ipvs/model";
 import { ClusterSpec, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, REAL_SERVER_PORT, SshEndpoint } from "./spec";
 import { Path, PathNamer, validateCluster } from "./validate";
@@ -255,10 +255,9 @@ function knownHostKey(
     if (typeof e.host !== "string" || typeof e.port !== "number") return undefined; // (reported by the validation)
     const keys = knownHostKeys(knownHosts.text, e.host, e.port);
     if (keys === undefined) {
-        const scan = `ssh-keyscan${e.port === 22 ? "" : ` -p ${e.port}`} ${e.host}`;
         problems.push(
             `${setting}: ${knownHosts.file} (lvs:ssh.knownHostsFile) has no key for ${e.host} port ${e.port}: add it there ` +
-                `once you have checked its fingerprint (${scan} | ssh-keygen -lf -), or pin it in ${setting}.hostKey`,
+                `once you have checked its fingerprint (${fingerprintCommand(e.host, e.port)}), or pin it in ${setting}.hostKey`,
         );
     }
     return keys;

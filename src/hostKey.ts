@@ -56,8 +56,13 @@ export function authorizedKeyOf(blob: Buffer): string {
 }
 
 /** How known_hosts names a host on a port: `host`, or `[host]:port` when the port is not 22. */
-function knownHostsName(host: string, port: number): string {
+export function knownHostsName(host: string, port: number): string {
     return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** The command that prints the fingerprints of the keys a host presents, for a user to check them. */
+export function fingerprintCommand(host: string, port: number): string {
+    return `ssh-keyscan${port === 22 ? "" : ` -p ${port}`} ${host} | ssh-keygen -lf -`;
 }
 
 /** Whether one name pattern of a known_hosts line (plain, or hashed as `|1|salt|hash`) is `name`. */
