@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { devStack, repo } from "../support/pulumi";
+import { devStack, failureOf, repo } from "../support/pulumi";
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, InterfaceAddress, LvsCluster } from "pulumi-lvs";
@@ -169,12 +169,9 @@ describe("pulumi-lvs installed from its tarball into another program", () => {
         async () => {
             await stack.setConfig("dipAddress", { value: "203.0.113.1" });
             const planned: string[] = [];
-            const failure = await stack
-                .preview({ onEvent: (e) => e.resourcePreEvent && planned.push(e.resourcePreEvent.metadata.type) })
-                .then(
-                    () => "",
-                    (err: Error) => err.message,
-                );
+            const failure = await failureOf(
+                stack.preview({ onEvent: (e) => e.resourcePreEvent && planned.push(e.resourcePreEvent.metadata.type) }),
+            );
             await stack.removeConfig("dipAddress");
             expect(failure).toContain(
                 "Invalid LvsCluster edge arguments (1 problem); nothing was changed:\n" +
@@ -188,10 +185,7 @@ describe("pulumi-lvs installed from its tarball into another program", () => {
 
     it("refuses a key that is not a private key in the provider's check, without printing it", async () => {
         await stack.setConfig("key", { value: "not a key", secret: true });
-        const failure = await stack.preview().then(
-            () => "",
-            (err: Error) => err.message,
-        );
+        const failure = await failureOf(stack.preview());
         expect(failure).toContain(
             "connection.privateKey: the private key is not an SSH private key (OpenSSH or PEM format, such as ~/.ssh/id_ed25519)",
         );

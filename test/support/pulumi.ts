@@ -10,6 +10,14 @@ import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation"
 
 export const repo = path.resolve(__dirname, "../..");
 
+/** The message a run that must fail failed with; "" when it succeeded (the test's expectation then fails). */
+export function failureOf(run: Promise<unknown>): Promise<string> {
+    return run.then(
+        () => "",
+        (err: Error) => err.message,
+    );
+}
+
 export interface Project {
     dir: string;
     stateDir: string;

@@ -31,7 +31,7 @@ import {
     VIP,
 } from "../../support/e2e";
 import { failures, Load, medianRate } from "../../support/load";
-import { repo, toolchainEnv } from "../../support/pulumi";
+import { failureOf, repo, toolchainEnv } from "../../support/pulumi";
 import { LAB_HOSTS, LabContext, startFromRestoredLab } from "./context";
 import { drainSampler } from "./drainSampler";
 
@@ -117,10 +117,7 @@ export function tutorialSuite(context: LabContext): void {
         it("a host whose apt reaches no repository fails in one line that names it and the package; nothing is half-applied", async () => {
             lab(["repo", "stop"]);
             try {
-                const failure = await stack.up({ onOutput: log }).then(
-                    () => "",
-                    (err: Error) => err.message,
-                );
+                const failure = await failureOf(stack.up({ onOutput: log }));
                 expect(failure).toMatch(
                     new RegExp(
                         /rs2 \(deploy@127\.0\.0\.1:2323\): cannot install lighttpd: apt could not reach a package repository \(.*\): /
@@ -171,10 +168,7 @@ export function tutorialSuite(context: LabContext): void {
                     "ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && systemctl restart ssh",
             );
             try {
-                const failure = await stack.preview({ onOutput: log }).then(
-                    () => "",
-                    (err: Error) => err.message,
-                );
+                const failure = await failureOf(stack.preview({ onOutput: log }));
                 expect(failure).toMatch(
                     new RegExp(
                         /director \(root@127\.0\.0\.1:2321\): refused: the host's SSH key is not the one the settings give: /.source +
