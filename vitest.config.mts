@@ -1,18 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, TestSpecification } from "vitest/node";
-
-/** Whether `npm test` is still readying the toolchain and labs in the background (scripts/test.sh). */
-function preparing(): boolean {
-    const pidFile = ".toolchain/prepare.pid";
-    if (!existsSync(pidFile) || existsSync(".toolchain/prepare.status")) return false;
-    try {
-        process.kill(Number(readFileSync(pidFile, "utf8")), 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
+import { stillPreparing } from "./test/support/preparation";
 
 /**
  * The order files start in: the end-to-end files first (the VM lab's, the
@@ -25,7 +13,7 @@ function preparing(): boolean {
 class E2eFirst extends BaseSequencer {
     override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
         const first = ["test/e2e/lab.test.ts", "test/e2e/containers.test.ts"];
-        const projects = preparing() ? ["unit", "e2e", "engine"] : ["e2e", "engine", "unit"];
+        const projects = stillPreparing() ? ["unit", "e2e", "engine"] : ["e2e", "engine", "unit"];
         const rank = (spec: TestSpecification) => {
             const project = projects.indexOf(spec.project.name);
             const named = first.findIndex((f) => spec.moduleId.endsWith(f));

@@ -6,30 +6,17 @@
 import { beforeAll } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { repo } from "./pulumi";
+import { preparationDir, preparationStarted, preparationStatus, stillPreparing } from "./preparation";
 
-const dir = path.join(repo, ".toolchain");
-const pidFile = path.join(dir, "prepare.pid");
-const statusFile = path.join(dir, "prepare.status");
 const LIMIT_MS = 60 * 60_000;
 
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 async function prepared(): Promise<void> {
-    if (!existsSync(pidFile)) return;
-    const pid = Number(readFileSync(pidFile, "utf8"));
+    if (!preparationStarted()) return;
     const deadline = Date.now() + LIMIT_MS;
-    while (!existsSync(statusFile) && alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    const status = existsSync(statusFile) ? readFileSync(statusFile, "utf8").trim() : "none";
+    while (stillPreparing() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    const status = preparationStatus();
     if (status !== "0") {
-        const log = path.join(dir, "prepare.log");
+        const log = path.join(preparationDir, "prepare.log");
         const tail = existsSync(log) ? readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "";
         throw new Error(`readying the toolchain and labs failed (exit ${status}; ${log}):\n${tail}`);
     }
