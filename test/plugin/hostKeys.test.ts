@@ -7,12 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { execFileSync } from "node:child_process";
-import { SshPool } from "../../pluginKit/ssh";
+import { Connection, SshPool } from "../../pluginKit/ssh";
 import { packageFact } from "../../provider/facts/hostFacts";
 import { checkedConnection } from "../../provider/connection";
 import { SshTransport } from "../../provider/host";
 import { LvsProviderServer } from "../../provider/server";
-import { Connection } from "../../pluginKit/ssh";
 import { Sshd, startSshd } from "../support/sshd";
 
 const URN = "urn:pulumi:dev::lvs::lvs:index:LvsCluster$lvs:index:Director$lvs:host:Package::lvs-director-ipvsadm";
