@@ -15,9 +15,10 @@ export type {
     SettingsForm,
     SshKeySource,
 } from "./src/config";
-export { dockerNetwork, validateContainerCluster } from "./src/containerSpec";
-export type { ContainerClusterSpec, ContainerHostsSpec, NetworkAddress } from "./src/containerSpec";
+export { checkContainerCluster, dockerNetwork } from "./src/containerSpec";
+export type { ContainerClusterInput, ContainerClusterSpec, ContainerHostsSpec, NetworkAddress } from "./src/containerSpec";
 export { clusterTables, serviceTable } from "./src/desiredTables";
 export * from "./src/spec";
-export { codePath, validateCluster } from "./src/validate";
+export { checkCluster, codePath, validateCluster } from "./src/validate";
+export type { Checked } from "./src/validate";
 export * as ipvs from "./src/ipvs";

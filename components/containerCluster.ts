@@ -12,12 +12,13 @@
 // which restores the saved rules when the container starts.
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "../resources/pulumiCore";
-import { ContainerClusterSpec, dockerNetwork, NetworkAddress, validateContainerCluster } from "../src/containerSpec";
-import { DEFAULT_DRAIN_TIMEOUT, defaultPage } from "../src/spec";
+import type { InputOf } from "../resources/inputTypes";
+import { checkContainerCluster, ContainerClusterInput, dockerNetwork, NetworkAddress } from "../src/containerSpec";
+import { DEFAULT_DIRECTOR_NAME, defaultPage } from "../src/spec";
 import { codePath } from "../src/validate";
 import { Director, directorSysctls } from "./director";
-import { InputOf, validated } from "./inputs";
-import { ClusterVirtualServiceArgs, directorServices, realServerAddresses, virtualServicesSpec } from "./lvsCluster";
+import { checked } from "./inputs";
+import { ClusterVirtualServiceArgs, directorServices, realServerAddresses } from "./lvsCluster";
 import { HTTPD, TEST_PAGE } from "./realServer";
 
 /** Where the director's start command finds the rules it restores (Debian's ipvsadm init script, AUTO="true"). */
@@ -100,22 +101,13 @@ export class ContainerCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: ContainerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:ContainerCluster", name, {}, opts);
-        const directorName = args.director.name ?? "director";
-        const spec = validated<ContainerClusterSpec>(
+        const directorName = args.director.name ?? DEFAULT_DIRECTOR_NAME;
+        const { image: imageName, client, dockerHost: _dockerHost, ...cluster } = args;
+        const spec = checked(
             this,
             `ContainerCluster ${name} arguments`,
-            {
-                director: { name: directorName, vip: args.director.vip, dip: args.director.dip },
-                virtualServices: virtualServicesSpec(args.virtualServices, args.realServers),
-                realServers: args.realServers.map((rs) => ({
-                    name: rs.name,
-                    address: rs.address,
-                    ...(rs.page !== undefined ? { page: rs.page } : {}),
-                })),
-                drainTimeout: args.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-                containers: { image: args.image, ...(args.client !== undefined ? { client: args.client } : {}) },
-            } as InputOf<ContainerClusterSpec>,
-            (s) => validateContainerCluster(s, codePath),
+            { ...cluster, containers: { image: imageName, ...(client !== undefined ? { client } : {}) } } as InputOf<ContainerClusterInput>,
+            (c) => checkContainerCluster(c, codePath),
         );
         const dockerHost = pulumi.output(args.dockerHost ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST);
         const sdk = dockerSdk();

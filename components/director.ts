@@ -6,62 +6,35 @@
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
-import { DEFAULT_SCHEDULER, entryKey, ForwardingMethod, Persistence, Protocol, Scheduler } from "../src/ipvs/model";
-import { ServiceByAddress, serviceTable } from "../src/desiredTables";
+import type { InputFields, InputOf } from "../resources/inputTypes";
+import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
-import { cidr, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, serviceName } from "../src/spec";
-import { validateDirectorArgs } from "../src/validate";
-import { ChangesAfter, changeDependsOn, InputOf, mapInput, validated } from "./inputs";
+import { DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
+import { stateOf } from "../src/ipvs/virtualServiceState";
+import { cidr, serviceName } from "../src/spec";
+import { checkDirectorArgs, DirectorArgsInput, DirectorArgsSpec } from "../src/validate";
+import { ChangesAfter, changeDependsOn, checked } from "./inputs";
+
+// The arguments are the director's schema (src/validate.ts, its services' fields in src/ipvs/serviceSchema.ts:
+// each field's rule, default and meaning) with inputs for values.
+type DirectorServiceInput = DirectorArgsInput["virtualServices"][number];
 
 /** A real server as the director's table needs it: where it is, and its share. */
-export interface DirectorRealServer {
-    /** The real server's address (RIP). */
-    address: string;
-    /** Port on the real server. Default: the service's port (0 in a firewall-mark service: the packet's own). */
-    port?: number;
-    /** IPVS weight, 0..65535 (0: no new connections). Default: 1. */
-    weight?: number;
-}
+export type DirectorRealServer = DirectorServiceInput["realServers"][number];
 
-export interface DirectorVirtualService {
-    /** Names the service's resource (`<director>-<name>`). Default: `<protocol>-<port>` or `fwmark-<mark>`; required when those are computed. */
-    name?: string;
-    /** Transport protocol. Default: `tcp`. */
-    protocol?: pulumi.Input<Protocol>;
-    /** Port clients connect to on the VIP (or, for a firewall-mark service, `fwmark` and `ports`). */
-    port?: pulumi.Input<number>;
-    /** Firewall mark of a firewall-mark service (`ipvsadm -f`): the director marks packets to the VIP on `ports`. */
-    fwmark?: pulumi.Input<number>;
-    /** The ports a firewall-mark service takes, balanced together. */
-    ports?: pulumi.Input<pulumi.Input<number>[]>;
-    /** Scheduler (`ipvsadm -s`). Default: `rr`. */
-    scheduler?: pulumi.Input<Scheduler>;
-    /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`. */
-    flags?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Persistence: timeout in seconds and optional netmask. Default: none. */
-    persistence?: InputOf<Persistence | undefined>;
-    /** How packets reach the real servers: `nat` (`-m`), `dr` (`-g`) or `tun` (`-i`). Default: `nat`. */
-    forwarding?: pulumi.Input<ForwardingMethod>;
-    /** The real servers behind the service. */
-    realServers: InputOf<DirectorRealServer[]>;
-}
+/**
+ * A virtual service of the director. Its `name` (or else its protocol and port, or its mark) must be known when
+ * it is declared: it names the service's resource. Whether it has a firewall mark must be known too.
+ */
+export type DirectorVirtualService = Pick<DirectorServiceInput, "name"> & InputFields<Omit<DirectorServiceInput, "name">>;
 
-export interface DirectorArgs {
+export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "drainTimeout">> & {
     /** How to reach the director over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The director's name on the host (its unit, files and state directory). Default: the resource name. */
     hostName?: string;
-    /** The virtual IP on the outside interface, where clients connect (e.g. 192.168.145.100/24 on eth1). */
-    vip: InputOf<InterfaceAddress>;
-    /**
-     * The director's address on the real servers' network (DIP): the VS/NAT real servers' default gateway, and
-     * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
-     */
-    dip?: InputOf<InterfaceAddress | undefined>;
     /** The virtual services on the VIP, each with its real servers. Their number is fixed; their values may be computed. */
     virtualServices: DirectorVirtualService[];
-    /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
-    drainTimeout?: pulumi.Input<number>;
     /** Resources the IPVS table waits for, typically the real servers, so that it sends traffic only to servers that are ready. */
     tableDependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
@@ -74,19 +47,7 @@ export interface DirectorArgs {
      * its addresses and `ip_forward`: only the virtual services are managed here. Default: false (a host).
      */
     container?: boolean;
-}
-
-/** A virtual service of the director with its defaults applied. */
-type ServiceSpec = ServiceByAddress;
-
-/** The director's arguments with their defaults applied. */
-interface DirectorSpec {
-    hostName: string;
-    vip: InterfaceAddress;
-    dip?: InterfaceAddress;
-    virtualServices: ServiceSpec[];
-    drainTimeout: number;
-}
+};
 
 /**
  * The name of a virtual service's resource, which must be known when it is
@@ -94,39 +55,21 @@ interface DirectorSpec {
  * `where` says which entry needs a name when those are computed.
  */
 export function virtualServiceResourceName(
-    vs: Pick<DirectorVirtualService, "name" | "protocol" | "port" | "fwmark">,
+    vs: { name?: string; protocol?: unknown; port?: unknown; fwmark?: unknown },
     where: string,
 ): string {
-    const protocol = vs.protocol ?? "tcp";
-    const known = typeof protocol === "string" && (vs.fwmark === undefined ? typeof vs.port === "number" : typeof vs.fwmark === "number");
-    if (vs.name || known)
-        return serviceName({ name: vs.name, protocol: protocol as Protocol, port: vs.port as number, fwmark: vs.fwmark as number });
+    if (vs.name) return vs.name;
+    const protocol = vs.protocol ?? DEFAULT_PROTOCOL;
+    const fwmark = vs.fwmark;
+    const port = vs.port;
+    const known =
+        typeof protocol === "string" &&
+        (fwmark === undefined ? port === undefined || typeof port === "number" : typeof fwmark === "number");
+    if (known)
+        return serviceName({ protocol, fwmark, port: servicePort({ fwmark, port: port as number | undefined }) } as Parameters<
+            typeof serviceName
+        >[0]);
     throw new pulumi.RunError(`${where} needs a name when its protocol, port or fwmark is computed`);
-}
-
-function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpec> {
-    return {
-        hostName,
-        vip: args.vip,
-        ...(args.dip !== undefined ? { dip: args.dip } : {}),
-        drainTimeout: args.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-        virtualServices: args.virtualServices.map(({ name: _name, ...vs }) =>
-            mapInput(vs, (v): ServiceSpec => ({
-                protocol: v.protocol ?? "tcp",
-                ...(v.port !== undefined ? { port: v.port } : {}),
-                ...(v.fwmark !== undefined ? { fwmark: v.fwmark, ports: (v.ports ?? []) as number[] } : {}),
-                scheduler: v.scheduler ?? DEFAULT_SCHEDULER,
-                flags: (v.flags ?? []) as string[],
-                ...(v.persistence ? { persistence: v.persistence as Persistence } : {}),
-                forwarding: v.forwarding ?? "nat",
-                realServers: (v.realServers as DirectorRealServer[]).map((rs) => ({
-                    address: rs.address,
-                    port: rs.port ?? (v.fwmark !== undefined ? 0 : (v.port as number)),
-                    weight: rs.weight ?? 1,
-                })),
-            })),
-        ),
-    } as InputOf<DirectorSpec>;
 }
 
 /**
@@ -134,7 +77,7 @@ function withDefaults(hostName: string, args: DirectorArgs): InputOf<DirectorSpe
  * real servers. A host gets only what its services need (and gets the rest back as found); `all` gives every
  * one, for a director container, which starts fresh and whose sysctls cannot change without replacing it.
  */
-export function directorSysctls(services: Pick<ServiceSpec, "forwarding" | "persistence">[], all = false): Record<string, string> {
+export function directorSysctls(services: Pick<ServiceByAddress, "forwarding" | "persistence">[], all = false): Record<string, string> {
     const values: Record<string, string> = {};
     // VS/NAT routes the real servers' replies: the director forwards.
     if (all || services.some((vs) => vs.forwarding === "nat")) values["net.ipv4.ip_forward"] = "1";
@@ -171,35 +114,31 @@ export class Director extends pulumi.ComponentResource {
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
         super("lvs:index:Director", name, {}, opts);
-        const spec = validated<DirectorSpec>(this, `Director ${name} arguments`, withDefaults(hostName, args), (s) =>
-            validateDirectorArgs(s),
+        const { connection, hostName: _hostName, tableDependsOn, changesAfter: _after, container, virtualServices, ...own } = args;
+        const spec = checked(this, `Director ${name} arguments`, { ...own, hostName, virtualServices } as InputOf<DirectorArgsInput>, (d) =>
+            checkDirectorArgs(d),
         );
-        const connection = args.connection;
-        const ready = args.container ? [] : this.hostFacts(name, hostName, args, spec);
-        this.virtualServices = args.virtualServices.map((vs, i) => {
-            const vsName = virtualServiceResourceName(vs, `Director ${name}: virtualServices[${i}]`);
-            const service = spec.apply((s) => s.virtualServices[i]!);
-            const fwmark = vs.fwmark !== undefined;
+        const ready = container ? [] : this.hostFacts(name, hostName, args, spec);
+        // The tables, built once from the checked arguments: what each service's resource is given, and the rules output.
+        const tables = spec.apply((s) => s.virtualServices.map((vs) => serviceTable(s.vip.address, vs)));
+        this.virtualServices = virtualServices.map((vs, i) => {
+            const state = tables.apply((all) => stateOf(all[i]!));
             return new VirtualService(
-                `${name}-${vsName}`,
+                `${name}-${virtualServiceResourceName(vs, `Director ${name}: virtualServices[${i}]`)}`,
                 {
                     connection,
                     hostName,
-                    ...(fwmark
-                        ? { fwmark: service.apply((v) => v.fwmark!) }
-                        : { protocol: service.protocol, address: spec.vip.address, port: service.apply((v) => v.port!) }),
-                    scheduler: service.scheduler,
-                    flags: service.flags,
-                    persistence: service.persistence,
-                    realServers: service.apply((v) =>
-                        Object.fromEntries(v.realServers.map((rs) => [entryKey(rs), { forwarding: v.forwarding, weight: rs.weight }])),
-                    ),
+                    protocol: state.protocol,
+                    address: state.address,
+                    port: state.port,
+                    fwmark: state.fwmark,
+                    scheduler: state.scheduler,
+                    flags: state.flags,
+                    persistence: state.persistence,
+                    realServers: state.realServers,
                     drainTimeout: spec.drainTimeout,
                 },
-                {
-                    parent: this,
-                    dependsOn: [...ready, ...(args.tableDependsOn ?? [])],
-                },
+                { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] },
             );
         });
 
@@ -209,7 +148,7 @@ export class Director extends pulumi.ComponentResource {
             return `http://${s.vip.address}${first ? `:${first.port}` : ""}/`;
         });
         this.ipvsTable = pulumi.all(this.virtualServices.map((vs) => vs.ipvsTable)).apply((tables) => tables.join("\n"));
-        this.ipvsRules = spec.apply((s) => s.virtualServices.flatMap((vs) => savedRules(serviceTable(s.vip.address, vs))));
+        this.ipvsRules = tables.apply((all) => all.flatMap(savedRules));
         this.schedulers = spec.apply((s) => s.virtualServices.map((vs) => vs.scheduler));
         this.registerOutputs({
             vip: this.vip,
@@ -221,7 +160,7 @@ export class Director extends pulumi.ComponentResource {
     }
 
     /** What a host director needs besides its table: ipvsadm, its kernel settings, the VIP and DIP, the firewall marks. */
-    private hostFacts(name: string, hostName: string, args: DirectorArgs, spec: pulumi.Output<DirectorSpec>): pulumi.Resource[] {
+    private hostFacts(name: string, hostName: string, args: DirectorArgs, spec: pulumi.Output<DirectorArgsSpec>): pulumi.Resource[] {
         const connection = args.connection;
         // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
         const ipvsadm = new Package(

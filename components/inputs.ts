@@ -3,9 +3,8 @@
 // declared) or, for values computed by other resources, as soon as they are,
 // before any host resource can use them.
 import * as pulumi from "../resources/pulumiCore";
-
-/** A value, or a promise or output of it, at every level of an object or list. */
-export type InputOf<T> = pulumi.Input<T extends (infer U)[] ? InputOf<U>[] : T extends object ? { [K in keyof T]: InputOf<T[K]> } : T>;
+import type { InputOf } from "../resources/inputTypes";
+import type { Checked } from "../src/validate";
 
 /** True when no Output or Promise hides anywhere in `value` (it can be checked right away). */
 export function isKnown(value: unknown): boolean {
@@ -46,31 +45,29 @@ export function argumentsError(component: pulumi.Resource, what: string, problem
 }
 
 /**
- * Resolves `args` and checks them with `validate`: synchronously when all is
- * known (throwing from the constructor), else when the values arrive (the
- * returned output then fails, and so does every resource built from it).
+ * Resolves `args` and checks them with `check`, which also applies their
+ * defaults: synchronously when all is known (throwing from the constructor),
+ * else when the values arrive (the returned output then fails, and so does
+ * every resource built from it). The output is the checked value.
  */
-export function validated<T>(
+export function checked<In, T>(
     component: pulumi.Resource,
     what: string,
-    args: InputOf<T>,
-    validate: (value: T) => string[],
+    args: InputOf<In>,
+    check: (value: In) => Checked<T>,
 ): pulumi.Output<T> {
-    if (isKnown(args)) {
-        const problems = validate(args as T);
-        if (problems.length > 0) throw argumentsError(component, what, problems);
-        return pulumi.output(args as T) as pulumi.Output<T>;
-    }
-    const checked = (pulumi.output(args) as unknown as pulumi.Output<T>).apply((value) => {
-        const problems = validate(value);
-        if (problems.length > 0) throw argumentsError(component, what, problems);
-        return value;
-    });
+    const run = (value: In): T => {
+        const result = check(value);
+        if (!result.value) throw argumentsError(component, what, result.problems);
+        return result.value;
+    };
+    if (isKnown(args)) return pulumi.output(run(args as In)) as pulumi.Output<T>;
+    const out = (pulumi.output(args) as unknown as pulumi.Output<In>).apply(run) as pulumi.Output<T>;
     // The failure is reported through the resources built from it; observed here too, Node does not also
     // warn about a rejection "handled asynchronously".
-    const internals = checked as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+    const internals = out as unknown as { promise(): Promise<unknown>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
     for (const p of [internals.promise(), internals.isKnown, internals.isSecret]) p.catch(() => undefined);
-    return checked;
+    return out;
 }
 
 /** `fn` of a value: at once when it is known, else once it is. */

@@ -5,20 +5,14 @@
 // first (the rules of src/validate.ts, the same as for stack settings), and
 // nothing is declared unless it is sound.
 import * as pulumi from "../resources/pulumiCore";
-import {
-    ClusterSpec,
-    DEFAULT_DRAIN_TIMEOUT,
-    ForwardingMethod,
-    REAL_SERVER_PORT,
-    InterfaceAddress,
-    Persistence,
-    Protocol,
-    Scheduler,
-} from "../src/spec";
-import { validateCluster } from "../src/validate";
-import { DEFAULT_SCHEDULER } from "../src/ipvs/model";
+import type { InputFields, InputOf } from "../resources/inputTypes";
+import { servicesByAddress } from "../src/desiredTables";
+import type { ForwardingMethod } from "../src/ipvs/model";
+import { clusterServiceSchema } from "../src/ipvs/serviceSchema";
+import { ClusterInput, ClusterSpec, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
+import { checkCluster } from "../src/validate";
 import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
-import { InputOf, mapInput, validated } from "./inputs";
+import { checked } from "./inputs";
 import { RealServer } from "./realServer";
 
 /** A host's SSH connection as `@pulumi/command`'s `remote.ConnectionArgs` takes it. */
@@ -31,178 +25,58 @@ export interface SshConnectionArgs {
     hostKey?: string;
 }
 
+// The arguments are the cluster's schema (src/spec.ts: each field's rule, default and meaning) with inputs for
+// values: names, and each service's forwarding method, stay plain, as they decide what is declared.
+type DirectorInput = ClusterInput["director"];
+type ServiceInput = NonNullable<ClusterInput["virtualServices"]>[number];
+type EntryInput = NonNullable<ServiceInput["realServers"]>[number];
+type RealServerInput = ClusterInput["realServers"][number];
+type PlainAnd<T, K extends keyof T> = Pick<T, K> & InputFields<Omit<T, K>>;
+
 /** How the engine reaches a host over SSH. */
-export interface SshEndpointArgs {
-    /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
-    host: string;
-    /** Default: 22. */
-    port?: number;
-    /** root, or a user with passwordless sudo. Default: "root". */
-    user?: string;
-    /** The host's public key(s), authorized_keys form, one per line. Default: trusted on first use, kept in the stack's state. */
-    hostKey?: string;
-}
-
-export interface ClusterDirectorArgs {
-    /** Names the director's resources, unit and state directory. Default: "director". */
-    name?: string;
-    ssh: InputOf<SshEndpointArgs>;
-    /** The virtual IP on the outside interface. */
-    vip: InputOf<InterfaceAddress>;
-    /** The director's inside address (DIP): the VS/NAT real servers' default gateway; needed by VS/NAT and VS/DR. */
-    dip?: InputOf<InterfaceAddress>;
-}
-
+export type SshEndpointArgs = DirectorInput["ssh"];
+export type ClusterDirectorArgs = PlainAnd<DirectorInput, "name">;
 /** A real server's entry in one virtual service. */
-export interface ClusterServiceRealServerArgs {
-    /** The real server (`realServers[].name`). */
-    name: string;
-    /** IPVS weight. Default: 1. */
-    weight?: pulumi.Input<number>;
-    /**
-     * Port on the real server. Default: 80, httpd's (RealServer's) port, for VS/NAT; the service's port for VS/DR and
-     * VS/TUN, which cannot map ports; 0 in a firewall-mark service (the packet's own).
-     */
-    port?: pulumi.Input<number>;
-}
-
-export interface ClusterVirtualServiceArgs {
-    /** Names the service's resource. Default: `<protocol>-<port>`, or `fwmark-<mark>`. */
-    name?: string;
-    /** Default: "tcp". */
-    protocol?: pulumi.Input<Protocol>;
-    /** Port on the VIP. Default: 80, unless `fwmark` is set. */
-    port?: pulumi.Input<number>;
-    /** A firewall-mark service (`ipvsadm -f`): the director marks packets to the VIP on `ports` and balances them together. */
-    fwmark?: pulumi.Input<number>;
-    /** The ports of a firewall-mark service. */
-    ports?: pulumi.Input<pulumi.Input<number>[]>;
-    /** Default: "rr". */
-    scheduler?: pulumi.Input<Scheduler>;
-    flags?: pulumi.Input<pulumi.Input<string>[]>;
-    persistence?: InputOf<Persistence | undefined>;
-    /**
-     * `nat`, `dr` or `tun`. Default: "nat". A plain value: it decides what the real servers get
-     * (a route through the DIP, or the VIP on `lo` or `tunl0` with their ARP settings).
-     */
-    forwarding?: ForwardingMethod;
-    /** The real servers behind it, by name. Default: every real server, weight 1. */
+export type ClusterServiceRealServerArgs = PlainAnd<EntryInput, "name">;
+export type ClusterVirtualServiceArgs = PlainAnd<Omit<ServiceInput, "realServers">, "name" | "forwarding"> & {
+    /** The real servers behind it, by name. Default: every real server of the cluster, weight 1. */
     realServers?: ClusterServiceRealServerArgs[];
-}
+};
+export type ClusterRealServerArgs = PlainAnd<RealServerInput, "name">;
 
-export interface ClusterRealServerArgs {
-    /** Names the real server's resources, unit and state directory. */
-    name: string;
-    ssh: InputOf<SshEndpointArgs>;
-    /** The real server's address (RIP) with its interface. */
-    address: InputOf<InterfaceAddress>;
-    /** Default route of a VS/DR or VS/TUN real server (a router; replies bypass the director). Default: left as it is. */
-    gateway?: pulumi.Input<string>;
-    /** The test page. Default: a heading naming the server and its address. */
-    page?: pulumi.Input<string | undefined>;
-}
-
-export interface LvsClusterArgs {
+export type LvsClusterArgs = InputFields<Pick<ClusterInput, "drainTimeout">> & {
     director: ClusterDirectorArgs;
     /** The virtual services on the VIP. Default: one, TCP port 80, round robin, VS/NAT, every real server. */
     virtualServices?: ClusterVirtualServiceArgs[];
     realServers: ClusterRealServerArgs[];
     /** SSH private key for every host (OpenSSH or PEM text). Always handled as a Pulumi secret. */
     privateKey: pulumi.Input<string>;
-    /** Seconds a real server that goes (or is set to weight 0) gets for its active connections to end. Default: 30. */
-    drainTimeout?: pulumi.Input<number>;
+};
+
+/** A service's forwarding method: what decides what each real server gets. */
+function forwardingOf(vs: ClusterVirtualServiceArgs): ForwardingMethod {
+    return clusterServiceSchema.shape.forwarding.parse(vs.forwarding);
 }
 
-/** The virtual services with their defaults: every real server in each, port 80, round robin, VS/NAT. */
-export function virtualServicesSpec(
-    virtualServices: ClusterVirtualServiceArgs[] | undefined,
-    realServers: { name: string }[],
-): InputOf<ClusterSpec["virtualServices"]> {
-    const services = virtualServices ?? [{}];
-    return services.map((vs) => {
-        const { name, realServers: own, ...rest } = vs;
-        const entries: ClusterServiceRealServerArgs[] = own ?? realServers.map((rs) => ({ name: rs.name }));
-        return mapInput({ ...rest, realServers: entries }, (v) => {
-            const fwmark = v.fwmark !== undefined;
-            const port = fwmark ? v.port : (v.port ?? 80);
-            const forwarding = v.forwarding ?? "nat";
-            // VS/NAT maps the VIP's port onto httpd's on the real servers (as `lvs:virtualService` does); DR and TUN
-            // cannot map ports (the service's own); a firewall-mark service takes the packet's own (0).
-            const entryPort = fwmark ? 0 : forwarding === "nat" ? REAL_SERVER_PORT : (port as number);
-            return {
-                ...(name !== undefined ? { name } : {}),
-                protocol: v.protocol ?? "tcp",
-                ...(port !== undefined ? { port } : {}),
-                ...(fwmark ? { fwmark: v.fwmark, ports: v.ports ?? [] } : {}),
-                scheduler: v.scheduler ?? DEFAULT_SCHEDULER,
-                flags: v.flags ?? [],
-                ...(v.persistence ? { persistence: v.persistence } : {}),
-                forwarding,
-                realServers: v.realServers.map((rs) => ({ name: rs.name, weight: rs.weight ?? 1, port: rs.port ?? entryPort })),
-            };
-        });
-    });
-}
+/** The fields of a director's virtual service, which a cluster takes from its checked spec. */
+const SERVICE_FIELDS = ["protocol", "port", "ports", "scheduler", "flags", "persistence", "forwarding", "realServers"] as const;
 
-/** The arguments as a ClusterSpec, defaults applied (values may still be outputs). */
-function specOf(args: LvsClusterArgs): InputOf<ClusterSpec> {
-    const ssh = (e: InputOf<SshEndpointArgs>) =>
-        mapInput(e, (v: SshEndpointArgs) => ({
-            host: v.host,
-            port: v.port ?? 22,
-            user: v.user ?? "root",
-            ...(v.hostKey !== undefined ? { hostKey: v.hostKey } : {}),
-        }));
-    return {
-        director: {
-            name: args.director.name ?? "director",
-            ssh: ssh(args.director.ssh),
-            vip: args.director.vip,
-            ...(args.director.dip !== undefined ? { dip: args.director.dip } : {}),
-        },
-        virtualServices: virtualServicesSpec(args.virtualServices, args.realServers),
-        realServers: args.realServers.map((rs) => ({
-            name: rs.name,
-            ssh: ssh(rs.ssh),
-            address: rs.address,
-            ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
-            ...(rs.page !== undefined ? { page: rs.page } : {}),
-        })),
-        drainTimeout: args.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
-    } as InputOf<ClusterSpec>;
-}
-
-/** The director's virtual services of a cluster: each entry's real server by its address. */
+/** The director's virtual services of a cluster: each from the checked spec, its real servers by address. */
 export function directorServices(
     cluster: string,
     virtualServices: ClusterVirtualServiceArgs[] | undefined,
-    spec: pulumi.Output<Pick<ClusterSpec, "virtualServices"> & { realServers: { name: string; address: { address: string } }[] }>,
+    spec: pulumi.Output<Parameters<typeof servicesByAddress>[0]>,
 ): DirectorVirtualService[] {
-    const services = virtualServices ?? [{}];
-    return services.map((vs, s) => {
-        const service = spec.virtualServices[s]!;
+    const byAddress = spec.apply(servicesByAddress);
+    return (virtualServices ?? DEFAULT_VIRTUAL_SERVICES).map((vs, s) => {
+        const service = byAddress.apply((all) => all[s]!);
+        const fields = Object.fromEntries(SERVICE_FIELDS.map((field) => [field, service.apply((v) => v[field])]));
         return {
-            // (The cluster's port defaults to 80 before the Director sees it.)
-            name: virtualServiceResourceName(
-                { ...vs, port: vs.fwmark === undefined ? (vs.port ?? 80) : undefined },
-                `LvsCluster ${cluster}: virtualServices[${s}]`,
-            ),
-            protocol: service.protocol,
-            ...(vs.fwmark !== undefined
-                ? { fwmark: service.apply((v) => v.fwmark!), ports: service.apply((v) => v.ports ?? []) }
-                : { port: service.apply((v) => v.port!) }),
-            scheduler: service.scheduler,
-            flags: service.flags,
-            persistence: service.persistence,
-            forwarding: vs.forwarding ?? "nat",
-            realServers: spec.apply((c) =>
-                c.virtualServices[s]!.realServers.map((entry) => ({
-                    address: c.realServers.find((rs) => rs.name === entry.name)!.address.address,
-                    port: entry.port,
-                    weight: entry.weight,
-                })),
-            ),
-        };
+            ...(fields as InputFields<Pick<DirectorVirtualService, (typeof SERVICE_FIELDS)[number]>>),
+            name: virtualServiceResourceName(vs, `LvsCluster ${cluster}: virtualServices[${s}]`),
+            // Whether a service has a firewall mark decides what the director declares: known from the arguments.
+            ...(vs.fwmark !== undefined ? { fwmark: service.apply((v) => v.fwmark!) } : {}),
+        } as DirectorVirtualService;
     });
 }
 
@@ -220,11 +94,10 @@ export function realServerAddresses(
 
 /** How the services reach one real server: what it needs on its side (a route, or the VIP on lo or tunl0). */
 function methodsOf(args: LvsClusterArgs, realServer: string): Set<ForwardingMethod> {
-    const services = args.virtualServices ?? [{}];
     return new Set(
-        services
+        (args.virtualServices ?? DEFAULT_VIRTUAL_SERVICES)
             .filter((vs) => (vs.realServers ?? args.realServers).some((entry) => entry.name === realServer))
-            .map((vs) => vs.forwarding ?? "nat"),
+            .map(forwardingOf),
     );
 }
 
@@ -257,7 +130,8 @@ export class LvsCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: LvsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:LvsCluster", name, {}, opts);
-        const spec = validated<ClusterSpec>(this, `LvsCluster ${name} arguments`, specOf(args), (s) => validateCluster(s));
+        const { privateKey: _privateKey, ...cluster } = args;
+        const spec = checked(this, `LvsCluster ${name} arguments`, cluster as InputOf<ClusterInput>, (c) => checkCluster(c));
         const privateKey = pulumi.secret(args.privateKey);
         const connection = (ssh: pulumi.Output<ClusterSpec["director"]["ssh"]>): pulumi.Output<SshConnectionArgs> =>
             pulumi.secret(
@@ -269,7 +143,7 @@ export class LvsCluster extends pulumi.ComponentResource {
                     ...(s.hostKey !== undefined ? { hostKey: s.hostKey } : {}),
                 })),
             );
-        const directorName = args.director.name ?? "director";
+        const directorName = args.director.name ?? DEFAULT_DIRECTOR_NAME;
         this.connections = Object.fromEntries([
             [directorName, connection(spec.director.ssh)],
             ...args.realServers.map((rs, i) => [rs.name, connection(spec.realServers[i]!.ssh)]),

@@ -9,8 +9,9 @@
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../resources";
 import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
-import { validateRealServerArgs } from "../src/validate";
-import { ChangesAfter, changeDependsOn, InputOf, validated } from "./inputs";
+import { checkRealServerArgs, RealServerArgsSpec } from "../src/validate";
+import type { InputOf } from "../resources/inputTypes";
+import { ChangesAfter, changeDependsOn, checked } from "./inputs";
 
 /** The web server package and unit that serve the test page, and where its page lives. */
 export const HTTPD = "lighttpd";
@@ -45,16 +46,8 @@ export interface RealServerArgs {
     changesAfter?: ChangesAfter;
 }
 
-interface RealServerSpec {
-    hostName: string;
-    address: InterfaceAddress;
-    gateway?: string;
-    vips: RealServerVip[];
-    page?: string;
-}
-
 /** The kernel settings VS/DR and VS/TUN need on a real server (the kernel's LVS documentation). */
-function realServerSysctls(spec: RealServerSpec): Record<string, string> {
+function realServerSysctls(spec: RealServerArgsSpec): Record<string, string> {
     const values: Record<string, string> = {};
     const dev = spec.address.interface;
     // Answer ARP only for addresses of the interface asked on, and announce only those: the VIP belongs to the director.
@@ -85,18 +78,8 @@ export class RealServer extends pulumi.ComponentResource {
     constructor(name: string, args: RealServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
         super("lvs:index:RealServer", name, {}, opts);
-        const spec = validated<RealServerSpec>(
-            this,
-            `RealServer ${name} arguments`,
-            {
-                hostName,
-                address: args.address,
-                ...(args.gateway !== undefined ? { gateway: args.gateway } : {}),
-                vips: args.vips ?? [],
-                ...(args.page !== undefined ? { page: args.page } : {}),
-            } as InputOf<RealServerSpec>,
-            (s) => validateRealServerArgs(s),
-        );
+        const { connection: _connection, changesAfter: _changesAfter, ...own } = args;
+        const spec = checked(this, `RealServer ${name} arguments`, { ...own, hostName }, (s) => checkRealServerArgs(s));
         const connection = args.connection;
         const vipCount = args.vips?.length ?? 0;
         const httpdPackage = new Package(`${name}-${HTTPD}`, { connection, hostName, package: HTTPD }, { parent: this });

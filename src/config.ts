@@ -1,16 +1,17 @@
 // Reads the stack's `lvs:*` settings into a ClusterSpec. The settings' shape is
-// checked here (unknown and missing settings, types); every rule about the
-// values is checked by validate.ts, the same rules a spec written in code
-// meets, with each problem named after the setting to fix. Every problem is
+// checked here (unknown and missing settings, types), and their forms are
+// turned into a cluster's input; every rule and every default of the values
+// is the schema's (spec.ts, through validate.ts's checkCluster), the same a
+// cluster written in code meets, with each problem named after the setting to
+// fix. Every problem is
 // reported at once, before any resource is declared, so bad input never
 // half-applies.
 import * as path from "node:path";
 import { z } from "zod";
-import { ContainerClusterSpec, validateContainerCluster } from "./containerSpec";
+import { checkContainerCluster, ContainerClusterInput, ContainerClusterSpec } from "./containerSpec";
 import { fingerprintCommand, knownHostKeys } from "./hostKey";
-import { DEFAULT_SCHEDULER } from "./ipvs/model";
-import { ClusterSpec, DEFAULT_DRAIN_TIMEOUT, InterfaceAddress, REAL_SERVER_PORT, SshEndpoint } from "./spec";
-import { Path, PathNamer, validateCluster } from "./validate";
+import { ClusterInput, ClusterSpec, InterfaceAddress, sshEndpointSchema } from "./spec";
+import { checkCluster, Path, PathNamer } from "./validate";
 
 /** The settings as they appear under `config:` in stacks/Pulumi.<stack>.yaml (before validation). */
 export interface RawClusterConfig {
@@ -65,23 +66,23 @@ export class ConfigError extends Error {
     }
 }
 
-// Shapes only: the values are validated by validate.ts.
+// Shapes only: the values and their defaults are the schema's (spec.ts).
 const sshEndpoint = z.strictObject({
     host: z.unknown(),
-    port: z.unknown().default(22),
+    port: z.unknown().optional(),
     user: z.unknown().optional(),
     hostKey: z.unknown().optional(),
 });
 const sshSchema = z
     .strictObject({
-        user: z.unknown().default("root"),
+        user: z.unknown().optional(),
         privateKeyFile: z.string({ error: "must be the path of an SSH private key file" }).min(1).optional(),
         knownHostsFile: z.string({ error: "must be the path of an OpenSSH known_hosts file" }).min(1).optional(),
     })
-    .default({ user: "root" });
+    .default({});
 const directorSchema = z
     .strictObject({
-        name: z.unknown().default("director"),
+        name: z.unknown().optional(),
         ssh: sshEndpoint,
         vip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
         vipInterface: z.unknown(),
@@ -93,24 +94,22 @@ const directorSchema = z
         if (d.dip !== undefined && d.dipInterface === undefined)
             ctx.addIssue({ code: "invalid_type", expected: "string", path: ["dipInterface"], input: undefined, message: "missing" });
     });
-// Fields every virtual service has; `port` defaults only in the single-service form (the tutorial's web service).
+// The settings every virtual service has (persistence as two settings, a timeout and a netmask).
 const serviceShape = {
-    protocol: z.unknown().default("tcp"),
-    scheduler: z.unknown().default(DEFAULT_SCHEDULER),
-    flags: z.array(z.unknown(), { error: "must be a list of scheduler flags, such as [sh-port]" }).default([]),
+    protocol: z.unknown().optional(),
+    port: z.unknown().optional(),
+    scheduler: z.unknown().optional(),
+    flags: z.unknown().optional(),
     persistence: z.unknown().optional(),
     persistenceNetmask: z.unknown().optional(),
-    forwarding: z.unknown().default("nat"),
+    forwarding: z.unknown().optional(),
 };
-const virtualServiceSchema = z
-    .strictObject({ ...serviceShape, port: z.unknown().default(80) })
-    .default({ protocol: "tcp", port: 80, scheduler: DEFAULT_SCHEDULER, flags: [], forwarding: "nat" });
+const virtualServiceSchema = z.strictObject(serviceShape).default({});
 const virtualServicesSchema = z
     .array(
         z.strictObject({
             ...serviceShape,
             name: z.unknown().optional(),
-            port: z.unknown().optional(),
             fwmark: z.unknown().optional(),
             ports: z.unknown().optional(),
             realServers: z
@@ -129,7 +128,7 @@ const realServersSchema = z.array(
         address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
         interface: z.unknown(),
         gateway: z.unknown().optional(),
-        weight: z.unknown().default(1),
+        weight: z.unknown().optional(),
         page: z.unknown().optional(),
     }),
     { error: "must be a list of real servers" },
@@ -252,12 +251,14 @@ function knownHostKey(
     setting: string,
     problems: string[],
 ): string | undefined {
-    if (typeof e.host !== "string" || typeof e.port !== "number") return undefined; // (reported by the validation)
-    const keys = knownHostKeys(knownHosts.text, e.host, e.port);
+    // The port as the schema has it (22 when unset); a wrong host or port is reported by the check.
+    const port = sshEndpointSchema.shape.port.safeParse(e.port).data;
+    if (typeof e.host !== "string" || port === undefined) return undefined;
+    const keys = knownHostKeys(knownHosts.text, e.host, port);
     if (keys === undefined) {
         problems.push(
-            `${setting}: ${knownHosts.file} (lvs:ssh.knownHostsFile) has no key for ${e.host} port ${e.port}: add it there ` +
-                `once you have checked its fingerprint (${fingerprintCommand(e.host, e.port)}), or pin it in ${setting}.hostKey`,
+            `${setting}: ${knownHosts.file} (lvs:ssh.knownHostsFile) has no key for ${e.host} port ${port}: add it there ` +
+                `once you have checked its fingerprint (${fingerprintCommand(e.host, port)}), or pin it in ${setting}.hostKey`,
         );
     }
     return keys;
@@ -265,35 +266,26 @@ function knownHostKey(
 
 type ServiceSettings = z.infer<typeof virtualServicesSchema>[number];
 type RealServerSettings = z.infer<typeof realServersSchema>[number];
+type ServiceInput = NonNullable<ClusterInput["virtualServices"]>[number];
 
-/** Persistence from its two settings (a timeout and a netmask). */
-function persistenceOf(vs: { persistence?: unknown; persistenceNetmask?: unknown }) {
-    if (vs.persistence === undefined) return {};
-    return {
-        persistence: { timeout: vs.persistence, ...(vs.persistenceNetmask !== undefined ? { netmask: vs.persistenceNetmask } : {}) },
-    };
-}
-
-/** One service of the list form; its real servers default to every one, with the weight set on each. */
-function serviceOf(vs: ServiceSettings, realServers: Pick<RealServerSettings, "name" | "weight">[]) {
-    const fwmark = vs.fwmark !== undefined;
-    // As ipvsadm: a real server's port is the service's (0, the packet's own, in a firewall-mark service).
-    // (A missing or mistyped service port is reported on the service alone.)
-    const port = fwmark || typeof vs.port !== "number" ? 0 : vs.port;
+/**
+ * A service's settings as the cluster's input. Persistence is set as two settings (a timeout and a netmask);
+ * a service that lists no real servers has every one, each with the weight set on it in `lvs:realServers`.
+ */
+function serviceOf(
+    vs: Omit<ServiceSettings, "realServers"> & Partial<Pick<ServiceSettings, "realServers">>,
+    realServers: Pick<RealServerSettings, "name" | "weight">[],
+): ServiceInput {
+    const { persistence, persistenceNetmask, realServers: listed, ...fields } = vs;
     const weightOf = new Map(realServers.map((rs) => [rs.name, rs.weight]));
-    const entries: { name: unknown; weight?: unknown; port?: unknown }[] = vs.realServers ?? realServers.map((rs) => ({ name: rs.name }));
+    const entries: { name: unknown; weight?: unknown; port?: unknown }[] = listed ?? realServers.map((rs) => ({ name: rs.name }));
     return {
-        ...(vs.name !== undefined ? { name: vs.name } : {}),
-        protocol: vs.protocol,
-        ...(vs.port !== undefined ? { port: vs.port } : {}),
-        ...(fwmark ? { fwmark: vs.fwmark } : {}),
-        ...(vs.ports !== undefined ? { ports: vs.ports } : {}),
-        scheduler: vs.scheduler,
-        flags: vs.flags,
-        ...persistenceOf(vs),
-        forwarding: vs.forwarding,
-        realServers: entries.map((e) => ({ name: e.name, weight: e.weight ?? weightOf.get(e.name) ?? 1, port: e.port ?? port })),
-    };
+        ...fields,
+        ...(persistence !== undefined
+            ? { persistence: { timeout: persistence, ...(persistenceNetmask !== undefined ? { netmask: persistenceNetmask } : {}) } }
+            : {}),
+        realServers: entries.map((e) => ({ ...e, weight: e.weight ?? weightOf.get(e.name) })),
+    } as ServiceInput;
 }
 
 /** Settings every `lvs:` key must be one of: a misspelt key is reported, not ignored. */
@@ -318,29 +310,13 @@ function parseServices(raw: RawClusterConfig, problems: string[]): { single?: Si
     return { single: parseSection("virtualService", virtualServiceSchema, raw.virtualService, problems) };
 }
 
-/** The virtual services of the spec, from either form; each real server's entry defaults from its own settings. */
+/** The virtual services, from either form. */
 function virtualServicesOf(
     single: SingleServiceSettings | undefined,
     services: ServiceSettings[] | undefined,
-    realServers: { name: unknown; weight: unknown }[],
-) {
-    if (services) return services.map((vs) => serviceOf(vs, realServers));
-    return [
-        {
-            protocol: single!.protocol,
-            port: single!.port,
-            scheduler: single!.scheduler,
-            flags: single!.flags,
-            ...persistenceOf(single!),
-            forwarding: single!.forwarding,
-            // The tutorial's web service: VS/NAT maps the VIP's port onto httpd's; DR and TUN cannot map ports.
-            realServers: realServers.map((rs) => ({
-                name: rs.name,
-                weight: rs.weight,
-                port: single!.forwarding === "nat" ? REAL_SERVER_PORT : single!.port,
-            })),
-        },
-    ];
+    realServers: Pick<RealServerSettings, "name" | "weight">[],
+): ServiceInput[] {
+    return (services ?? [single!]).map((vs) => serviceOf(vs, realServers));
 }
 
 function formOf(services: ServiceSettings[] | undefined): SettingsForm {
@@ -355,7 +331,6 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     const director = parseSection("director", directorSchema, raw.director, problems);
     const { single, services } = parseServices(raw, problems);
     const realServers = parseSection("realServers", realServersSchema, raw.realServers, problems);
-    const drainTimeout = raw.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
     const sshKey = ssh ? keySource(ssh, env, problems) : undefined;
     if (director && director.dip === undefined && director.dipInterface !== undefined) {
         problems.push("lvs:director.dipInterface: set without lvs:director.dip: set the DIP too, or leave both out (VS/TUN only)");
@@ -363,11 +338,11 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     if (!ssh || !director || !(single || services) || !realServers) throw new ConfigError(problems);
 
     const knownHosts = ssh.knownHostsFile ? readKnownHosts(ssh.knownHostsFile, env, problems) : undefined;
-    const endpoint = (e: z.infer<typeof sshEndpoint>, setting: string): SshEndpoint => {
+    const endpoint = (e: z.infer<typeof sshEndpoint>, setting: string) => {
         const hostKey = e.hostKey ?? (knownHosts ? knownHostKey(knownHosts, e, setting, problems) : undefined);
-        return { host: e.host, port: e.port, user: e.user ?? ssh.user, ...(hostKey !== undefined ? { hostKey } : {}) } as SshEndpoint;
+        return { ...e, user: e.user ?? ssh.user, ...(hostKey !== undefined ? { hostKey } : {}) };
     };
-    const spec = {
+    const input = {
         director: {
             name: director.name,
             ssh: endpoint(director.ssh, "lvs:director.ssh"),
@@ -382,12 +357,13 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
         })),
-        drainTimeout,
+        drainTimeout: raw.drainTimeout,
     };
+    const checked = checkCluster(input, settingPathFor(formOf(services)));
     // A real server's setting that several services take by default is reported once.
-    problems.push(...new Set(validateCluster(spec, settingPathFor(formOf(services)))));
-    if (problems.length > 0 || !sshKey) throw new ConfigError(problems);
-    return { sshKey, spec: spec as ClusterSpec };
+    problems.push(...new Set(checked.problems));
+    if (problems.length > 0 || !sshKey || !checked.value) throw new ConfigError(problems);
+    return { sshKey, spec: checked.value };
 }
 
 // A cluster on containers: no SSH and no interface names (Docker's networks give both).
@@ -404,9 +380,9 @@ const containersSchema = z.strictObject({
         })
         .optional(),
 });
-const containerDirectorSchema = z.strictObject({ name: z.unknown().default("director"), vip: cidrSetting, dip: cidrSetting.optional() });
+const containerDirectorSchema = z.strictObject({ name: z.unknown().optional(), vip: cidrSetting, dip: cidrSetting.optional() });
 const containerRealServersSchema = z.array(
-    z.strictObject({ name: z.unknown(), address: cidrSetting, weight: z.unknown().default(1), page: z.unknown().optional() }),
+    z.strictObject({ name: z.unknown(), address: cidrSetting, weight: z.unknown().optional(), page: z.unknown().optional() }),
     { error: "must be a list of real servers" },
 );
 
@@ -459,7 +435,7 @@ export function parseContainerClusterConfig(raw: RawClusterConfig, env: ParseEnv
         const { address: a, prefixLength } = splitCidr(text, undefined);
         return { address: a, prefixLength };
     };
-    const spec = {
+    const input = {
         director: {
             name: director.name,
             vip: address(director.vip),
@@ -471,11 +447,13 @@ export function parseContainerClusterConfig(raw: RawClusterConfig, env: ParseEnv
             address: address(rs.address),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
         })),
-        drainTimeout: raw.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+        drainTimeout: raw.drainTimeout,
         containers: { image: containers.image, ...(containers.client !== undefined ? { client: address(containers.client) } : {}) },
-    } as ContainerClusterSpec;
-    problems.push(...new Set(validateContainerCluster(spec, settingPathFor(formOf(services)))));
-    if (problems.length > 0) throw new ConfigError(problems);
+    } as ContainerClusterInput;
+    const checked = checkContainerCluster(input, settingPathFor(formOf(services)));
+    problems.push(...new Set(checked.problems));
+    if (problems.length > 0 || !checked.value) throw new ConfigError(problems);
+    const spec = checked.value;
     const host = containers.dockerHost;
     if (host === undefined) return { spec };
     return { spec, dockerHost: /^[a-z]+:\/\//.test(host) ? host : `unix://${path.resolve(env.projectDir, host)}` };

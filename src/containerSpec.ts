@@ -4,8 +4,8 @@
 // rules as a host cluster (validate.ts), plus what containers cannot do yet,
 // and it places the cluster's two Docker networks around the given addresses.
 import * as ipaddr from "ipaddr.js";
-import { ClusterSpec, InterfaceAddress, VirtualServiceSpec } from "./spec";
-import { networkOf as network, Path, PathNamer, validateCluster } from "./validate";
+import { ClusterInput, ClusterSpec, InterfaceAddress } from "./spec";
+import { Checked, checkCluster, networkOf as network, Path, PathNamer } from "./validate";
 
 /** An address with its prefix, on a container's network (Docker names the interface). */
 export type NetworkAddress = Pick<InterfaceAddress, "address" | "prefixLength">;
@@ -20,39 +20,64 @@ export interface ContainerHostsSpec {
     client?: NetworkAddress;
 }
 
-export interface ContainerClusterSpec {
-    director: { name: string; vip: NetworkAddress; dip?: NetworkAddress };
-    virtualServices: VirtualServiceSpec[];
-    realServers: { name: string; address: NetworkAddress; page?: string }[];
-    drainTimeout: number;
+/** A host cluster's director, real servers and services without what Docker decides (SSH, interfaces, routes). */
+type OnContainers<Director, RealServer> = {
+    director: Omit<Director, "ssh" | "vip" | "dip"> & { vip: NetworkAddress; dip?: NetworkAddress };
+    realServers: (Pick<RealServer, "name" & keyof RealServer> & { address: NetworkAddress; page?: string })[];
     containers: ContainerHostsSpec;
-}
+};
+
+/** A cluster on containers as settings or code describe it: defaults not yet applied. */
+export type ContainerClusterInput = Omit<ClusterInput, "director" | "realServers"> &
+    OnContainers<ClusterInput["director"], ClusterInput["realServers"][number]>;
+
+/** A cluster on containers checked, every default applied. */
+export type ContainerClusterSpec = Omit<ClusterSpec, "director" | "realServers"> &
+    OnContainers<ClusterSpec["director"], ClusterSpec["realServers"][number]>;
 
 /**
- * The spec as a host cluster, for the shared rules: each container stands for a host reached by its own name,
- * with Docker's interface order (the VIP's network first).
+ * The cluster as a host cluster, for the shared rules and defaults: each container stands for a host reached
+ * by its own name, with Docker's interface order (the VIP's network first).
  */
-function asHostCluster(spec: ContainerClusterSpec): ClusterSpec {
-    const host = (name: string) => ({ host: name, port: 22, user: "root" });
+function asHostCluster(input: ContainerClusterInput): ClusterInput {
+    const { containers: _containers, ...cluster } = input;
+    const { vip, dip, ...director } = input.director;
     return {
+        ...cluster,
         director: {
-            name: spec.director.name,
-            ssh: host(spec.director.name),
-            vip: { ...spec.director.vip, interface: "eth0" },
-            ...(spec.director.dip ? { dip: { ...spec.director.dip, interface: "eth1" } } : {}),
+            ...director,
+            // (Real servers' names have no dot: no real server stands for the same host.)
+            ssh: { host: "director.container" },
+            vip: { ...vip, interface: "eth0" },
+            ...(dip ? { dip: { ...dip, interface: "eth1" } } : {}),
         },
-        virtualServices: spec.virtualServices,
-        realServers: spec.realServers.map((rs) => ({ ...rs, ssh: host(rs.name), address: { ...rs.address, interface: "eth0" } })),
-        drainTimeout: spec.drainTimeout,
+        realServers: input.realServers.map((rs) => ({ ...rs, ssh: { host: rs.name }, address: { ...rs.address, interface: "eth0" } })),
     };
 }
 
-/** Every problem of a container cluster's spec, named by `name`. */
-export function validateContainerCluster(spec: ContainerClusterSpec, name: PathNamer): string[] {
-    const problems = validateCluster(asHostCluster(spec), name);
-    spec.virtualServices.forEach((vs: VirtualServiceSpec, i) => {
+/** The checked host cluster back on containers. */
+function onContainers(spec: ClusterSpec, containers: ContainerHostsSpec): ContainerClusterSpec {
+    const address = ({ address, prefixLength }: NetworkAddress): NetworkAddress => ({ address, prefixLength });
+    const { ssh: _ssh, vip, dip, ...director } = spec.director;
+    return {
+        ...spec,
+        director: { ...director, vip: address(vip), ...(dip ? { dip: address(dip) } : {}) },
+        realServers: spec.realServers.map(({ name, address: rip, page }) => ({
+            name,
+            address: address(rip),
+            ...(page !== undefined ? { page } : {}),
+        })),
+        containers,
+    };
+}
+
+/** A cluster on containers checked with the host cluster's rules and defaults, and what containers cannot do yet. */
+export function checkContainerCluster(input: ContainerClusterInput, name: PathNamer): Checked<ContainerClusterSpec> {
+    const checked = checkCluster(asHostCluster(input), name);
+    const problems = [...checked.problems];
+    (input.virtualServices ?? []).forEach((vs, i) => {
         const at = (field: string): Path => ["virtualServices", i, field];
-        if (vs.forwarding !== "nat")
+        if (vs.forwarding !== undefined && vs.forwarding !== "nat")
             problems.push(
                 `${name(at("forwarding"))}: containers take VS/NAT only (VS/DR and VS/TUN need ARP and tunnel settings ` +
                     "on each real server that pulumi-lvs sets on hosts): use nat, or run the cluster on hosts",
@@ -63,20 +88,22 @@ export function validateContainerCluster(spec: ContainerClusterSpec, name: PathN
                     "on hosts only: give the service a port, or run the cluster on hosts",
             );
     });
-    if (typeof spec.containers.image !== "string" || spec.containers.image === "")
+    if (typeof input.containers.image !== "string" || input.containers.image === "")
         problems.push(`${name(["containers", "image"])}: missing: the image every container runs, e.g. pulumi-lvs/lab-host:1`);
-    const client = spec.containers.client;
-    if (client && problems.length === 0) {
-        const taken = [spec.director.vip.address, spec.director.dip?.address, ...spec.realServers.map((rs) => rs.address.address)];
-        if (network(client) !== network(spec.director.vip))
+    const client = input.containers.client;
+    if (client && problems.length === 0 && checked.value) {
+        const { director, realServers } = checked.value;
+        const taken = [director.vip.address, director.dip?.address, ...realServers.map((rs) => rs.address.address)];
+        if (network(client) !== network(director.vip))
             problems.push(
                 `${name(["containers", "client"])}: ${client.address}/${client.prefixLength} is not on the VIP's network ` +
-                    `${network(spec.director.vip)}: the client reaches the VIP on its own network`,
+                    `${network(director.vip)}: the client reaches the VIP on its own network`,
             );
         else if (taken.includes(client.address))
             problems.push(`${name(["containers", "client"])}: ${client.address} is taken by another container of the cluster`);
     }
-    return problems;
+    if (problems.length > 0 || !checked.value) return { problems };
+    return { value: onContainers(checked.value, input.containers), problems: [] };
 }
 
 /** A Docker network around the given addresses: its subnet, and a gateway (the engine's side) that none of them uses. */

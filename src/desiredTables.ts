@@ -1,13 +1,13 @@
-// The IPVS table a cluster should hold, in the model's terms: what the
-// director's outputs render, what `npm run status` compares the live table
-// with, and what the tests expect.
+// The IPVS tables a cluster or director should hold, in the model's terms:
+// what the director's resources are given and its outputs render, what
+// `npm run status` compares the live table with, and what the tests expect.
+// Built here once, from the checked spec.
 import type { ServiceTable } from "./ipvs/model";
-import type { ClusterSpec, VirtualServiceSpec } from "./spec";
+import type { ClusterSpec } from "./spec";
+import type { DirectorArgsSpec } from "./validate";
 
-/** A virtual service whose real servers are given by address (as the Director component takes them). */
-export type ServiceByAddress = Omit<VirtualServiceSpec, "name" | "realServers"> & {
-    realServers: { address: string; port: number; weight: number }[];
-};
+/** A director's virtual service, checked: its real servers by address. */
+export type ServiceByAddress = DirectorArgsSpec["virtualServices"][number];
 
 /** One virtual service on `vip` as a table: on the VIP's port, or on its firewall mark. */
 export function serviceTable(vip: string, vs: ServiceByAddress): ServiceTable {
@@ -23,13 +23,19 @@ export function serviceTable(vip: string, vs: ServiceByAddress): ServiceTable {
     };
 }
 
+/** A cluster's virtual services as a director holds them: each entry's real server by its address. */
+export function servicesByAddress(spec: {
+    virtualServices: ClusterSpec["virtualServices"];
+    realServers: { name: string; address: { address: string } }[];
+}): ServiceByAddress[] {
+    const addressOf = new Map(spec.realServers.map((rs) => [rs.name, rs.address.address]));
+    return spec.virtualServices.map(({ realServers, ...vs }) => ({
+        ...vs,
+        realServers: realServers.map(({ name, ...entry }) => ({ ...entry, address: addressOf.get(name)! })),
+    }));
+}
+
 /** Every virtual service of a cluster as a table, in order. */
 export function clusterTables(spec: ClusterSpec): ServiceTable[] {
-    const addressOf = new Map(spec.realServers.map((rs) => [rs.name, rs.address.address]));
-    return spec.virtualServices.map(({ realServers, ...vs }) =>
-        serviceTable(spec.director.vip.address, {
-            ...vs,
-            realServers: realServers.map((e) => ({ address: addressOf.get(e.name)!, port: e.port, weight: e.weight })),
-        }),
-    );
+    return servicesByAddress(spec).map((vs) => serviceTable(spec.director.vip.address, vs));
 }

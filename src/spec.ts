@@ -1,40 +1,69 @@
-// The validated description of an LVS cluster: plain data, produced from the
-// stack's settings (config.ts) or written in code, checked by validate.ts,
-// and consumed by the components. One vocabulary throughout, ipvsadm's: a
-// director holds the virtual IP (VIP) and virtual services; each virtual
-// service has a scheduler, optional persistence and real servers, each with
-// a forwarding method and a weight. (keepalived's words, README: lb_algo is
-// the scheduler, lb_kind the forwarding method, virtual_server the virtual
-// service, real_server the real server.)
-import type { ForwardingMethod, Persistence, Protocol, Scheduler } from "./ipvs/model";
+// The description of an LVS cluster, declared once: each field's rule, the
+// words a wrong value gets, its default and its meaning. The stack's settings
+// (config.ts) and a cluster written in code (components/lvsCluster.ts) both go
+// through `checkCluster` (validate.ts), which parses them with this schema and
+// then checks the rules between fields; the spec types below are what that
+// yields, and the components' argument types are what it takes. One
+// vocabulary throughout, ipvsadm's: a director holds the virtual IP (VIP) and
+// virtual services; each virtual service has a scheduler, optional
+// persistence and real servers, each with a forwarding method and a weight.
+// (keepalived's words, README: lb_algo is the scheduler, lb_kind the
+// forwarding method, virtual_server the virtual service, real_server the real
+// server.) A virtual service's own fields are in ipvs/serviceSchema.ts.
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { hostKeyProblem } from "./hostKey";
+import { clusterEntrySchema, clusterServiceSchema, completeService, DEFAULT_WEIGHT, ipv4Schema, portSchema } from "./ipvs/serviceSchema";
+import { HOSTNAME, INTERFACE, isIPv4, NAME, USER } from "./patterns";
 
-export {
-    FORWARDING_METHODS,
-    MAX_PERSISTENCE_SECONDS,
-    MAX_WEIGHT,
-    PROTOCOLS,
-    SCHEDULER_FLAGS,
-    SCHEDULERS,
-    type ForwardingMethod,
-    type Persistence,
-    type Protocol,
-    type Scheduler,
-} from "./ipvs/model";
+/** Default drain deadline, in seconds: long enough for keep-alive clients to finish a few requests. */
+export const DEFAULT_DRAIN_TIMEOUT = 30;
 
-/** How the engine reaches a host: SSH over its management address. */
-export interface SshEndpoint {
-    /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
-    host: string;
-    /** SSH port. */
-    port: number;
-    /** SSH user: root, or a user with passwordless sudo (commands then run through `sudo -n`). */
-    user: string;
-    /**
-     * The host's public key(s) in authorized_keys form, one per line ("ssh-ed25519 AAAA…"): a host that
-     * presents another is refused. Unset: the key the host presents first is kept in the stack's state and
-     * required from then on.
-     */
-    hostKey?: string;
+/** Longest drain deadline accepted, in seconds. */
+export const MAX_DRAIN_TIMEOUT = 3600;
+
+/** The director's name when none is given. */
+export const DEFAULT_DIRECTOR_NAME = "director";
+
+export const nameSchema = (what: string) =>
+    z.string({ error: `${what} must be a string` }).regex(NAME, {
+        error: (iss) =>
+            `${JSON.stringify(iss.input)} is not a valid ${what}: use lowercase letters, digits and '-', starting with ` +
+            `a letter (at most 31)`,
+    });
+
+/** The name of a director or real server: it names units, files and the state directory on the host. */
+export const hostNameSchema = nameSchema("host name");
+
+export const interfaceSchema = z.string({ error: "must be an interface name such as eth1" }).regex(INTERFACE, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a network interface name: use the name \`ip link\` shows, such as eth1`,
+});
+
+export const userSchema = z
+    .string({ error: "must be a user name" })
+    .regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` });
+
+const CIDR_EXAMPLE = "like 192.168.2.100/24";
+
+/** Problems of an address with its prefix, phrased on its `a.b.c.d/len` text. */
+export function cidrProblem(address: unknown, prefixLength: unknown): string | undefined {
+    const text = `${String(address)}/${String(prefixLength)}`;
+    if (typeof address !== "string" || !isIPv4(address) || typeof prefixLength !== "number" || !Number.isInteger(prefixLength)) {
+        return (
+            `${JSON.stringify(typeof prefixLength === "number" && Number.isNaN(prefixLength) ? address : text)} is ` +
+            `not an IPv4 address with a prefix length, ${CIDR_EXAMPLE}`
+        );
+    }
+    if (prefixLength < 1 || prefixLength > 30) return `${JSON.stringify(text)} needs a prefix length from 1 to 30, like /24`;
+    const network = ipaddr.IPv4.networkAddressFromCIDR(text).toString();
+    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(text).toString();
+    if (address === network || address === broadcast) {
+        return (
+            `${JSON.stringify(text)} is the ${address === network ? "network" : "broadcast"} address of its ` +
+            `network: pick a host address in it`
+        );
+    }
+    return undefined;
 }
 
 /** An IPv4 address with its prefix, assigned to one interface. */
@@ -47,88 +76,116 @@ export interface InterfaceAddress {
     prefixLength: number;
 }
 
-export interface DirectorSpec {
-    /** Names the director's resources, its systemd unit and its state directory on the host. */
-    name: string;
-    ssh: SshEndpoint;
+/**
+ * An address with its prefix is judged as the one text users write (`192.168.2.100/24`), so that a wrong
+ * address, a missing prefix and a network address each get one message naming the whole: the parts are
+ * taken as they come and checked together, and the schema is typed as what it lets through.
+ */
+export const interfaceAddressSchema = z
+    .object({ interface: interfaceSchema, address: z.unknown(), prefixLength: z.unknown() })
+    .superRefine((a, ctx) => {
+        const problem = cidrProblem(a.address, a.prefixLength);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }) as unknown as z.ZodType<InterfaceAddress, InterfaceAddress>;
+
+/** How the engine reaches a host: SSH over its management address. */
+export const sshEndpointSchema = z.object({
+    /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
+    host: z.string({ error: "must be the host name or IPv4 address that SSH connects to" }).refine((h) => HOSTNAME.test(h) || isIPv4(h), {
+        error: (iss) => `${JSON.stringify(iss.input)} is not a host name or IPv4 address`,
+    }),
+    /** SSH port. Default: 22. */
+    port: portSchema("the SSH port").default(22),
+    /** SSH user: root, or a user with passwordless sudo (commands then run through `sudo -n`). Default: root. */
+    user: userSchema.default("root"),
+    /**
+     * The host's public key(s) in authorized_keys form, one per line ("ssh-ed25519 AAAA…"): a host that
+     * presents another is refused. Unset: the key the host presents first is kept in the stack's state and
+     * required from then on.
+     */
+    hostKey: z
+        .string({ error: 'must be the host\'s public key, "TYPE KEY" as in /etc/ssh/ssh_host_ed25519_key.pub' })
+        .refine((k) => hostKeyProblem(k) === undefined, { error: (iss) => hostKeyProblem(iss.input as string)! })
+        .optional(),
+});
+
+export const directorSchema = z.object({
+    /** Names the director's resources, its systemd unit and its state directory on the host. Default: `director`. */
+    name: nameSchema("director name").default(DEFAULT_DIRECTOR_NAME),
+    ssh: sshEndpointSchema,
     /** The virtual IP, on the director's outside interface: where clients connect. */
-    vip: InterfaceAddress;
+    vip: interfaceAddressSchema,
     /**
      * The director's address on the real servers' network (DIP): their default gateway in VS/NAT, and
      * the segment VS/DR sends frames on. Only VS/TUN works without it.
      */
-    dip?: InterfaceAddress;
-}
+    dip: interfaceAddressSchema.optional(),
+});
 
-/** A real server's entry in one virtual service. */
-export interface ServiceRealServer {
-    /** The real server (`realServers[].name`). */
-    name: string;
-    /** IPVS weight, 0..65535; 0 quiesces the real server (no new connections). */
-    weight: number;
-    /** Port on the real server. */
-    port: number;
-}
-
-export interface VirtualServiceSpec {
-    /** Names the service's resource. Default: `<protocol>-<port>`, or `fwmark-<mark>`. */
-    name?: string;
-    /** Transport protocol. */
-    protocol: Protocol;
-    /** Port clients connect to on the VIP; absent for a firewall-mark service. */
-    port?: number;
-    /**
-     * A firewall-mark service (`ipvsadm -f`): packets to the VIP on `ports` are marked by the director
-     * (its own nftables table) and balanced together, whatever their port.
-     */
-    fwmark?: number;
-    /** The ports a firewall-mark service takes. */
-    ports?: number[];
-    scheduler: Scheduler;
-    /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`; only sh and mh have them. */
-    flags: string[];
-    /** Persistence; absent: each connection is scheduled on its own. */
-    persistence?: Persistence;
-    /** How packets reach the real servers. */
-    forwarding: ForwardingMethod;
-    /** The real servers behind this service, with their weights. */
-    realServers: ServiceRealServer[];
-}
-
-export interface RealServerSpec {
+export const realServerSchema = z.object({
     /** Names the real server's resources, its systemd unit and its state directory on the host. */
-    name: string;
-    ssh: SshEndpoint;
-    /** The real server's address (RIP) on the director's inside network. */
-    address: InterfaceAddress;
+    name: nameSchema("real server name"),
+    ssh: sshEndpointSchema,
+    /** The real server's address (RIP) on the director's inside network, with its interface. */
+    address: interfaceAddressSchema,
     /**
      * The default route VS/DR and VS/TUN real servers answer clients through (a router, not the director).
      * Absent: their default route is left as it is. VS/NAT real servers always route through the DIP.
      */
-    gateway?: string;
+    gateway: ipv4Schema.optional(),
     /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
-    page?: string;
-}
+    page: z.string({ error: "must be the text of the test page" }).optional(),
+});
 
-export interface ClusterSpec {
-    director: DirectorSpec;
-    virtualServices: VirtualServiceSpec[];
-    realServers: RealServerSpec[];
-    /** Seconds a real server that is removed or set to weight 0 is given for its active connections to end. */
-    drainTimeout: number;
-}
+/** Seconds a real server that is removed or set to weight 0 is given for its active connections to end. */
+export const drainTimeoutSchema = z
+    .number({ error: `must be a number of seconds from 0 to ${MAX_DRAIN_TIMEOUT}` })
+    .int({ error: `must be a whole number of seconds from 0 to ${MAX_DRAIN_TIMEOUT}` })
+    .min(0, { error: `must be from 0 to ${MAX_DRAIN_TIMEOUT} seconds (0: remove without waiting)` })
+    .max(MAX_DRAIN_TIMEOUT, { error: `must be at most ${MAX_DRAIN_TIMEOUT} seconds` })
+    .default(DEFAULT_DRAIN_TIMEOUT);
 
-/** Port httpd listens on at each real server (its default); VS/NAT maps the VIP's port onto it. */
-export const REAL_SERVER_PORT = 80;
+/** The virtual services of a cluster that lists none: one, with every default (TCP port 80, round robin, VS/NAT). */
+export const DEFAULT_VIRTUAL_SERVICES: z.input<typeof clusterServiceSchema>[] = [{}];
 
-/** Default drain deadline, in seconds: long enough for keep-alive clients to finish a few requests. */
-export const DEFAULT_DRAIN_TIMEOUT = 30;
+export const clusterSchema = z
+    .object({
+        director: directorSchema,
+        /** The virtual services on the VIP. Default: one, TCP port 80, round robin, VS/NAT, every real server. */
+        virtualServices: z
+            .array(clusterServiceSchema, { error: "must be a list of virtual services" })
+            .min(1, { error: "lists no virtual service: add one (port, scheduler)" })
+            .prefault(DEFAULT_VIRTUAL_SERVICES),
+        realServers: z.array(realServerSchema, { error: "must be a list of real servers" }).min(1, {
+            error: "lists no real server: add at least one (name, ssh, address, interface)",
+        }),
+        /** Seconds a real server that goes (or is set to weight 0) gets for its active connections to end. Default: 30. */
+        drainTimeout: drainTimeoutSchema,
+    })
+    .transform((c) => ({
+        ...c,
+        // A service that lists no real server has every one, with the default weight.
+        virtualServices: c.virtualServices.map((vs) =>
+            completeService<typeof vs, z.output<typeof clusterEntrySchema>>(
+                vs,
+                vs.realServers ?? c.realServers.map((rs) => ({ name: rs.name, weight: DEFAULT_WEIGHT })),
+            ),
+        ),
+    }));
 
-/** Longest drain deadline accepted, in seconds. */
-export const MAX_DRAIN_TIMEOUT = 3600;
+/** A cluster as settings or code describe it: defaults not yet applied. */
+export type ClusterInput = z.input<typeof clusterSchema>;
+/** A cluster checked, every default applied: what the components build. */
+export type ClusterSpec = z.output<typeof clusterSchema>;
+export type DirectorSpec = ClusterSpec["director"];
+export type SshEndpoint = DirectorSpec["ssh"];
+export type VirtualServiceSpec = ClusterSpec["virtualServices"][number];
+/** A real server's entry in one virtual service. */
+export type ServiceRealServer = VirtualServiceSpec["realServers"][number];
+export type RealServerSpec = ClusterSpec["realServers"][number];
 
 /** Names a virtual service's resource: its own name, or `<protocol>-<port>`, or `fwmark-<mark>`. */
-export function serviceName(vs: Pick<VirtualServiceSpec, "name" | "protocol" | "port" | "fwmark">): string {
+export function serviceName(vs: { name?: string; protocol: string; port?: number; fwmark?: number }): string {
     return vs.name ?? (vs.fwmark !== undefined ? `fwmark-${vs.fwmark}` : `${vs.protocol}-${vs.port}`);
 }
 

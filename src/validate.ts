@@ -3,21 +3,24 @@
 // or is written in code (the components). Each problem names where it is and
 // how to fix it; a front end decides how a location is named (`lvs:director.vip`
 // for stack settings, `director.vip` for arguments in code).
+// Every rule a cluster must satisfy, checked in one place, whether the
+// cluster comes from the stack's settings (config.ts) or is written in code
+// (the components): `checkCluster` parses it with the schema (spec.ts, each
+// field's rule and default) and then checks the rules between fields. Each
+// problem names where it is and how to fix it; a front end decides how a
+// location is named (`lvs:director.vip` for stack settings, `director.vip`
+// for arguments in code).
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { hostKeyProblem } from "./hostKey";
-import { HOSTNAME, INTERFACE, isIPv4, NAME, USER } from "./patterns";
+import { completeService, directorServiceSchema, ipv4Schema } from "./ipvs/serviceSchema";
 import {
     ClusterSpec,
-    VirtualServiceSpec,
-    FORWARDING_METHODS,
+    clusterSchema,
+    drainTimeoutSchema,
+    hostNameSchema,
     InterfaceAddress,
-    MAX_DRAIN_TIMEOUT,
-    MAX_PERSISTENCE_SECONDS,
-    MAX_WEIGHT,
-    PROTOCOLS,
-    SCHEDULER_FLAGS,
-    SCHEDULERS,
+    interfaceAddressSchema,
+    VirtualServiceSpec,
 } from "./spec";
 
 export type Path = (string | number)[];
@@ -29,180 +32,12 @@ export type PathNamer = (path: Path) => string;
 export const codePath: PathNamer = (path) =>
     path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(arguments)";
 
-export const nameSchema = (what: string) =>
-    z.string({ error: `${what} must be a string` }).regex(NAME, {
-        error: (iss) =>
-            `${JSON.stringify(iss.input)} is not a valid ${what}: use lowercase letters, digits and '-', starting with ` +
-            `a letter (at most 31)`,
-    });
+/** What a check yields: the value with every default applied, or every problem found (none: sound). */
+export type Checked<T> = { value: T; problems: [] } | { value?: undefined; problems: string[] };
 
-/** The name of a director or real server: it names units, files and the state directory on the host. */
-export const hostNameSchema = nameSchema("host name");
-
-export const interfaceSchema = z.string({ error: "must be an interface name such as eth1" }).regex(INTERFACE, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a network interface name: use the name \`ip link\` shows, such as eth1`,
-});
-
-export const portSchema = (what: string) =>
-    z
-        .number({ error: `${what} must be a number from 1 to 65535` })
-        .int({ error: `${what} must be a whole number from 1 to 65535` })
-        .min(1, { error: `${what} must be from 1 to 65535` })
-        .max(65535, { error: `${what} must be from 1 to 65535` });
-
-export const userSchema = z
-    .string({ error: "must be a user name" })
-    .regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` });
-
-export const weightSchema = z
-    .number({ error: `must be a number from 0 to ${MAX_WEIGHT}` })
-    .int({ error: `must be a whole number from 0 to ${MAX_WEIGHT}` })
-    .min(0, { error: `must be from 0 to ${MAX_WEIGHT} (0 takes the server out of rotation)` })
-    .max(MAX_WEIGHT, { error: `must be from 0 to ${MAX_WEIGHT}: ipvsadm accepts no larger weight` });
-
-const CIDR_EXAMPLE = "like 192.168.2.100/24";
-
-/** Problems of an address with its prefix, phrased on its `a.b.c.d/len` text. */
-export function cidrProblem(address: unknown, prefixLength: unknown): string | undefined {
-    const text = `${String(address)}/${String(prefixLength)}`;
-    if (typeof address !== "string" || !isIPv4(address) || typeof prefixLength !== "number" || !Number.isInteger(prefixLength)) {
-        return (
-            `${JSON.stringify(typeof prefixLength === "number" && Number.isNaN(prefixLength) ? address : text)} is ` +
-            `not an IPv4 address with a prefix length, ${CIDR_EXAMPLE}`
-        );
-    }
-    if (prefixLength < 1 || prefixLength > 30) return `${JSON.stringify(text)} needs a prefix length from 1 to 30, like /24`;
-    const network = ipaddr.IPv4.networkAddressFromCIDR(text).toString();
-    const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(text).toString();
-    if (address === network || address === broadcast) {
-        return (
-            `${JSON.stringify(text)} is the ${address === network ? "network" : "broadcast"} address of its ` +
-            `network: pick a host address in it`
-        );
-    }
-    return undefined;
+function checkedBy<T>(problems: string[], value: T): Checked<T> {
+    return problems.length > 0 ? { problems } : { value, problems: [] };
 }
-
-export const interfaceAddressSchema = z
-    .object({ interface: interfaceSchema, address: z.unknown(), prefixLength: z.unknown() })
-    .superRefine((a, ctx) => {
-        const problem = cidrProblem(a.address, a.prefixLength);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
-
-export const sshEndpointSchema = z.object({
-    host: z.string({ error: "must be the host name or IPv4 address that SSH connects to" }).refine((h) => HOSTNAME.test(h) || isIPv4(h), {
-        error: (iss) => `${JSON.stringify(iss.input)} is not a host name or IPv4 address`,
-    }),
-    port: portSchema("the SSH port"),
-    user: userSchema,
-    hostKey: z
-        .string({ error: 'must be the host\'s public key, "TYPE KEY" as in /etc/ssh/ssh_host_ed25519_key.pub' })
-        .refine((k) => hostKeyProblem(k) === undefined, { error: (iss) => hostKeyProblem(iss.input as string)! })
-        .optional(),
-});
-
-const netmaskSchema = z.string().refine((m) => isIPv4(m) && ipaddr.IPv4.parse(m).prefixLengthFromSubnetMask() !== null, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a netmask such as 255.255.255.0`,
-});
-
-export const persistenceSchema = z.object({
-    timeout: z
-        .number({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
-        .int({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
-        .min(1, { error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}; leave it out for no persistence` })
-        .max(MAX_PERSISTENCE_SECONDS, { error: `must be at most ${MAX_PERSISTENCE_SECONDS} seconds (31 days)` }),
-    netmask: netmaskSchema.optional(),
-});
-
-export const schedulerSchema = z.enum(SCHEDULERS, {
-    error: (iss) => `unknown scheduler ${JSON.stringify(iss.input)}: use one of ${SCHEDULERS.join(", ")} (see ipvsadm(8))`,
-});
-
-const forwardingSchema = z.enum(FORWARDING_METHODS, {
-    error: (iss) =>
-        `unknown forwarding method ${JSON.stringify(iss.input)}: use nat (VS/NAT, -m), dr (VS/DR, direct routing, -g) or tun (VS/TUN, IP-in-IP, -i)`,
-});
-
-export const fwmarkSchema = z
-    .number({ error: "must be a firewall mark from 1 to 4294967295" })
-    .int({ error: "must be a whole number from 1 to 4294967295" })
-    .min(1, { error: "must be a firewall mark from 1 to 4294967295" })
-    .max(0xffffffff, { error: "must be a firewall mark from 1 to 4294967295" });
-
-/** The fields of a virtual service, whatever names its real servers (names in a cluster, addresses on a director). */
-const serviceFields = {
-    protocol: z.enum(PROTOCOLS, { error: (iss) => `unknown protocol ${JSON.stringify(iss.input)}: use one of ${PROTOCOLS.join(", ")}` }),
-    port: portSchema("the virtual service port").optional(),
-    fwmark: fwmarkSchema.optional(),
-    ports: z.array(portSchema("a port of the firewall-mark service"), { error: "must be a list of ports, such as [80, 443]" }).optional(),
-    scheduler: schedulerSchema,
-    flags: z.array(z.string(), { error: "must be a list of scheduler flags" }),
-    persistence: persistenceSchema.optional(),
-    forwarding: forwardingSchema,
-};
-
-/** A real server's port in a service: 0 keeps the port of the packet (firewall-mark services). */
-const entryPortSchema = z
-    .number({ error: "the real server's port must be a number from 0 to 65535" })
-    .int({ error: "the real server's port must be a whole number from 0 to 65535" })
-    .min(0, { error: "the real server's port must be from 0 to 65535" })
-    .max(65535, { error: "the real server's port must be from 0 to 65535" });
-
-/** Scheduler flags exist only for some schedulers (ipvsadm -b). */
-export function checkFlags(vs: { scheduler: (typeof SCHEDULERS)[number]; flags: string[] }, ctx: z.RefinementCtx): void {
-    const known = SCHEDULER_FLAGS[vs.scheduler] ?? [];
-    for (const flag of vs.flags) {
-        if (!known.includes(flag)) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["flags"],
-                message: known.length
-                    ? `${JSON.stringify(flag)} is not a flag of scheduler ${vs.scheduler}: use ${known.join(" or ")}`
-                    : `scheduler ${vs.scheduler} takes no flags (only sh and mh do)`,
-            });
-        }
-    }
-}
-
-const virtualServiceSchema = z
-    .object({
-        ...serviceFields,
-        realServers: z.array(z.object({ name: z.string(), weight: weightSchema, port: entryPortSchema }), {
-            error: "must be a list of real servers",
-        }),
-    })
-    .superRefine(checkFlags);
-
-const ipv4Schema = z.string({ error: "must be an IPv4 address" }).refine(isIPv4, {
-    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address`,
-});
-
-const realServerSchema = z.object({
-    name: nameSchema("real server name"),
-    ssh: sshEndpointSchema,
-    address: interfaceAddressSchema,
-    gateway: ipv4Schema.optional(),
-    page: z.string({ error: "must be the text of the test page" }).optional(),
-});
-
-const clusterSchema = z.object({
-    director: z.object({
-        name: nameSchema("director name"),
-        ssh: sshEndpointSchema,
-        vip: interfaceAddressSchema,
-        dip: interfaceAddressSchema.optional(),
-    }),
-    virtualServices: z.array(virtualServiceSchema).min(1, { error: "lists no virtual service: add one (port, scheduler)" }),
-    realServers: z.array(realServerSchema, { error: "must be a list of real servers" }).min(1, {
-        error: "lists no real server: add at least one (name, ssh, address, interface)",
-    }),
-    drainTimeout: z
-        .number({ error: `must be a number of seconds from 0 to ${MAX_DRAIN_TIMEOUT}` })
-        .int({ error: `must be a whole number of seconds from 0 to ${MAX_DRAIN_TIMEOUT}` })
-        .min(0, { error: `must be from 0 to ${MAX_DRAIN_TIMEOUT} seconds (0: remove without waiting)` })
-        .max(MAX_DRAIN_TIMEOUT, { error: `must be at most ${MAX_DRAIN_TIMEOUT} seconds` }),
-});
 
 type Cidr = Pick<InterfaceAddress, "address" | "prefixLength">;
 
@@ -224,11 +59,20 @@ function duplicates(entries: { value: string; path: Path }[], what: string, rule
     }
 }
 
-/** Every problem of a spec, each as `<where>: <what and how to fix it>`; none means the spec is sound. */
-export function validateCluster(spec: unknown, name: PathNamer = codePath): string[] {
-    const parsed = clusterSchema.safeParse(spec);
-    if (!parsed.success) return zodProblems(parsed.error, name);
-    const cluster = parsed.data as ClusterSpec;
+/** A cluster from settings or code, checked and with every default applied; or each problem as `<where>: <what and how to fix it>`. */
+export function checkCluster(input: unknown, name: PathNamer = codePath): Checked<ClusterSpec> {
+    const parsed = clusterSchema.safeParse(input);
+    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
+    return checkedBy(clusterProblems(parsed.data, name), parsed.data);
+}
+
+/** Every problem of a cluster's settings or arguments; none means they are sound. */
+export function validateCluster(input: unknown, name: PathNamer = codePath): string[] {
+    return checkCluster(input, name).problems;
+}
+
+/** The rules between the fields of a parsed cluster. */
+function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
     const { director, realServers, virtualServices } = cluster;
     const problems: string[] = [];
     const methods = new Set(virtualServices.map((vs) => vs.forwarding));
@@ -328,9 +172,7 @@ type ServiceShape = Pick<VirtualServiceSpec, "protocol" | "port" | "fwmark" | "p
 /** What identifies a service: a port, or a firewall mark with its ports; each (protocol, port) and mark once. */
 function identityProblems(vs: ServiceShape, at: (...rest: Path) => Path, name: PathNamer, taken: Map<string, Path>): string[] {
     const problems: string[] = [];
-    if (vs.fwmark === undefined && vs.port === undefined) {
-        problems.push(`${name(at("port"))}: missing: give the virtual service a port, or a fwmark with the ports it takes`);
-    } else if (vs.fwmark !== undefined && vs.port !== undefined) {
+    if (vs.fwmark !== undefined && vs.port !== undefined) {
         problems.push(`${name(at("fwmark"))}: a virtual service has a port or a firewall mark, not both: leave one out`);
     } else if (vs.fwmark !== undefined && !vs.ports?.length) {
         problems.push(`${name(at("ports"))}: a firewall-mark service needs the ports it takes, such as [8080, 8081]`);
@@ -420,33 +262,38 @@ function zodProblems(error: z.ZodError, name: PathNamer): string[] {
     return error.issues.map((issue) => `${name(issue.path.filter((p): p is string | number => typeof p !== "symbol"))}: ${issue.message}`);
 }
 
-const directorArgsSchema = z.object({
-    hostName: nameSchema("host name"),
-    vip: interfaceAddressSchema,
-    dip: interfaceAddressSchema.optional(),
-    virtualServices: z.array(
-        z
-            .object({
-                ...serviceFields,
-                realServers: z.array(z.object({ address: ipv4Schema, port: entryPortSchema, weight: weightSchema })),
-            })
-            .superRefine(checkFlags),
-    ),
-    drainTimeout: clusterSchema.shape.drainTimeout,
-});
+/** A Director's arguments as checked: its host's name, addresses and services (real servers by address). */
+export const directorArgsSchema = z
+    .object({
+        /** The director's name on the host (its unit, files and state directory). */
+        hostName: hostNameSchema,
+        /** The virtual IP on the outside interface, where clients connect (e.g. 192.168.145.100/24 on eth1). */
+        vip: interfaceAddressSchema,
+        /**
+         * The director's address on the real servers' network (DIP): the VS/NAT real servers' default gateway, and
+         * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
+         */
+        dip: interfaceAddressSchema.optional(),
+        /** The virtual services on the VIP, each with its real servers. */
+        virtualServices: z.array(directorServiceSchema),
+        /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
+        drainTimeout: drainTimeoutSchema,
+    })
+    .transform((d) => ({ ...d, virtualServices: d.virtualServices.map((vs) => completeService(vs, vs.realServers)) }));
 
-/** The director's arguments, resolved: what Director checks before declaring anything. */
-export type DirectorCheck = z.input<typeof directorArgsSchema>;
+/** A Director's arguments before their defaults. */
+export type DirectorArgsInput = z.input<typeof directorArgsSchema>;
+/** A Director's arguments checked, every default applied. */
+export type DirectorArgsSpec = z.output<typeof directorArgsSchema>;
 
-/** Every problem of a Director's arguments (the same rules and words as for a cluster). */
-export function validateDirectorArgs(args: unknown, name: PathNamer = codePath): string[] {
+/** A Director's arguments checked with the same rules and words as a cluster's, every default applied. */
+export function checkDirectorArgs(args: unknown, name: PathNamer = codePath): Checked<DirectorArgsSpec> {
     const parsed = directorArgsSchema.safeParse(args);
-    if (!parsed.success) return zodProblems(parsed.error, name);
-    const { vip, dip, virtualServices } = parsed.data as unknown as {
-        vip: InterfaceAddress;
-        dip?: InterfaceAddress;
-        virtualServices: (ServiceShape & { realServers: { address: string; port: number }[] })[];
-    };
+    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
+    return checkedBy(directorProblems(parsed.data, name), parsed.data);
+}
+
+function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name: PathNamer): string[] {
     const problems: string[] = [];
     const methods = new Set(virtualServices.map((vs) => vs.forwarding));
     if (!dip && (methods.has("nat") || methods.has("dr"))) {
@@ -481,23 +328,28 @@ export function validateDirectorArgs(args: unknown, name: PathNamer = codePath):
     return problems;
 }
 
+/** A RealServer's arguments as checked. */
 const realServerArgsSchema = z.object({
-    hostName: nameSchema("host name"),
+    hostName: hostNameSchema,
     address: interfaceAddressSchema,
     gateway: ipv4Schema.optional(),
-    vips: z.array(z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) })),
+    vips: z.array(z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) })).default([]),
     page: z.string({ error: "must be the text of the test page" }).optional(),
 });
 
-/** Every problem of a RealServer's arguments. */
-export function validateRealServerArgs(args: unknown, name: PathNamer = codePath): string[] {
+/** A RealServer's arguments checked, defaults applied. */
+export type RealServerArgsSpec = z.output<typeof realServerArgsSchema>;
+
+/** A RealServer's arguments checked, with the same words as a cluster's. */
+export function checkRealServerArgs(args: unknown, name: PathNamer = codePath): Checked<RealServerArgsSpec> {
     const parsed = realServerArgsSchema.safeParse(args);
-    if (!parsed.success) return zodProblems(parsed.error, name);
-    const { address, gateway } = parsed.data as { address: InterfaceAddress; gateway?: string };
-    if (gateway !== undefined && !inNetwork(gateway, address)) {
-        return [
-            `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
-        ];
-    }
-    return [];
+    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
+    const { address, gateway } = parsed.data;
+    const problems =
+        gateway !== undefined && !inNetwork(gateway, address)
+            ? [
+                  `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
+              ]
+            : [];
+    return checkedBy(problems, parsed.data);
 }

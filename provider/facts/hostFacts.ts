@@ -9,7 +9,7 @@ import { packageScripts, parsePackageRead } from "../../src/hostScripts/package"
 import { parseServiceRead, serviceScripts } from "../../src/hostScripts/service";
 import { parseSysctlsRead, sysctlsScripts } from "../../src/hostScripts/sysctls";
 import { isIPv4 } from "../../src/patterns";
-import { hostNameSchema, interfaceSchema } from "../../src/validate";
+import { hostNameSchema, interfaceSchema } from "../../src/spec";
 import { runScript } from "../host";
 import { defineFact, Fact, FactContext, Props } from "./fact";
 

@@ -3,25 +3,21 @@
 // (src/ipvs/plan.ts) and apply it in place; entries on their way out are
 // quiesced and drained of active connections (up to `drainTimeout` seconds)
 // before they are deleted. Read reports the live service in the desired
-// state's shape, so that a preview shows each drifted entry or setting.
+// state's shape, so that a preview shows each drifted entry or setting. The
+// state's schema, and its turning into the model, are the program's too
+// (src/ipvs/virtualServiceState.ts).
 import { z } from "zod";
 import {
     describeChange,
-    entryKey,
-    DEFAULT_SCHEDULER,
-    FORWARDING_METHODS,
     parseCounters,
     parseSavedRules,
     planSync,
-    PROTOCOLS,
-    RealServerEntry,
     savedRules,
     serviceArgument,
     serviceKey,
     ServiceTable,
-    splitHostPort,
-    VirtualService,
 } from "../../src/ipvs";
+import { stateOf, tableOf, VirtualServiceState, virtualServiceStateSchema } from "../../src/ipvs/virtualServiceState";
 import {
     applyTableScript,
     listServiceScript,
@@ -29,65 +25,8 @@ import {
     readTableScript,
     removeServiceScript,
 } from "../../src/hostScripts/virtualService";
-import { isIPv4 } from "../../src/patterns";
-import { MAX_DRAIN_TIMEOUT } from "../../src/spec";
-import { checkFlags, fwmarkSchema, hostNameSchema, persistenceSchema, portSchema, schedulerSchema, weightSchema } from "../../src/validate";
 import { runScript } from "../host";
 import { defineFact, FactContext } from "./fact";
-
-const entrySchema = z.object({ forwarding: z.enum(FORWARDING_METHODS), weight: weightSchema });
-
-const schema = z
-    .object({
-        hostName: hostNameSchema,
-        protocol: z.enum(PROTOCOLS).optional(),
-        address: z
-            .string()
-            .refine(isIPv4, { error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address` })
-            .optional(),
-        port: portSchema("the virtual service port").optional(),
-        fwmark: fwmarkSchema.optional(),
-        scheduler: schedulerSchema.default(DEFAULT_SCHEDULER),
-        flags: z.array(z.string()).default([]),
-        persistence: persistenceSchema.optional(),
-        realServers: z.record(
-            z.string().refine((k) => /^[0-9.]+:\d+$/.test(k) && isIPv4(k.split(":")[0]!), {
-                error: (iss) => `${JSON.stringify(iss.input)} is not address:port`,
-            }),
-            entrySchema,
-        ),
-        drainTimeout: z.number().int().min(0).max(MAX_DRAIN_TIMEOUT).default(30),
-        present: z.literal(true).default(true),
-        saved: z.literal(true).default(true),
-        restoreAtBoot: z.literal(true).default(true),
-    })
-    .refine((d) => (d.fwmark !== undefined) !== (d.protocol !== undefined && d.address !== undefined && d.port !== undefined), {
-        error: "a virtual service has either a protocol, address and port, or a firewall mark (fwmark)",
-    })
-    // The same rules as a cluster's settings and arguments (src/validate.ts), in the same words.
-    .superRefine(checkFlags);
-
-export type VirtualServiceState = z.infer<typeof schema>;
-
-/** The desired state as the typed model. */
-export function tableOf(
-    d: Pick<VirtualServiceState, "protocol" | "address" | "port" | "fwmark" | "scheduler" | "flags" | "persistence" | "realServers">,
-): ServiceTable {
-    const id = d.fwmark !== undefined ? { fwmark: d.fwmark } : { protocol: d.protocol!, address: d.address!, port: d.port! };
-    const service: VirtualService = {
-        ...id,
-        scheduler: d.scheduler,
-        flags: [...d.flags].sort(),
-        ...(d.persistence ? { persistence: d.persistence } : {}),
-    };
-    // The wire form's keys (`address:port`, as ipvsadm prints an entry) are built by entryKey and split here by its pair.
-    const realServers: RealServerEntry[] = Object.entries(d.realServers).map(([key, e]) => ({
-        ...splitHostPort(key),
-        forwarding: e.forwarding,
-        weight: e.weight,
-    }));
-    return { service, realServers };
-}
 
 interface LiveTable {
     table?: ServiceTable;
@@ -151,7 +90,7 @@ async function converge(ctx: FactContext, d: VirtualServiceState): Promise<{ ipv
 
 export const virtualServiceFact = defineFact<VirtualServiceState>({
     type: "lvs:ipvs:VirtualService",
-    schema: schema as unknown as z.ZodType<VirtualServiceState>,
+    schema: virtualServiceStateSchema as unknown as z.ZodType<VirtualServiceState>,
     replaceOn: ["hostName", "protocol", "address", "port", "fwmark"],
     hostName: (d) => d.hostName,
     create: (ctx, d) => converge(ctx, d),
@@ -159,18 +98,9 @@ export const virtualServiceFact = defineFact<VirtualServiceState>({
     async read(ctx, state) {
         const live = await readLive(ctx, state);
         if (!live.table) return { present: false, realServers: {}, saved: live.saved, restoreAtBoot: live.restoreAtBoot };
-        const { service } = live.table;
-        return {
-            present: true,
-            scheduler: service.scheduler,
-            flags: service.flags,
-            persistence: service.persistence,
-            realServers: Object.fromEntries(
-                live.table.realServers.map((e) => [entryKey(e), { forwarding: e.forwarding, weight: e.weight }]),
-            ),
-            saved: live.saved,
-            restoreAtBoot: live.restoreAtBoot,
-        };
+        // The live service in the state's words (its identity is the state's: it was found by it).
+        const { scheduler, flags, persistence, realServers } = stateOf(live.table);
+        return { present: true, scheduler, flags, persistence, realServers, saved: live.saved, restoreAtBoot: live.restoreAtBoot };
     },
     async delete(ctx, state) {
         await runScript(

@@ -380,7 +380,11 @@ describe("Director and RealServer on their own", () => {
             vip: { interface: "ens18", address: pulumi.output("203.0.113.10"), prefixLength: 24 },
             dip: { interface: "ens19", address: "10.20.0.1", prefixLength: 24 },
             virtualServices: [
-                { port: 443, scheduler: pulumi.output("wlc" as const), realServers: [{ address: pulumi.output("10.20.0.11"), weight: 2 }] },
+                {
+                    port: 443,
+                    scheduler: pulumi.output("wlc" as const),
+                    realServers: [{ address: pulumi.output("10.20.0.11"), port: 443, weight: 2 }],
+                },
             ],
         });
         expect(await value(director.ipvsRules)).toEqual([

@@ -1,7 +1,7 @@
 // The tutorial's host facts as the components declare them (the desired
 // state each lvs resource gets), for tests of the facts and their scripts.
 import { FactContext } from "../../provider/facts/fact";
-import { VirtualServiceState } from "../../provider/facts/virtualService";
+import { VirtualServiceState } from "../../src/ipvs/virtualServiceState";
 import { AddressesFact } from "../../src/hostScripts/addresses";
 import { FileFact } from "../../src/hostScripts/file";
 import { FirewallMarksFact } from "../../src/hostScripts/firewallMarks";

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tableOf, VirtualServiceState } from "../../provider/facts/virtualService";
+import { tableOf, VirtualServiceState } from "../../src/ipvs/virtualServiceState";
 import { serviceArgument } from "../../src/ipvs";
 import { planSync } from "../../src/ipvs/plan";
 import { addressesScripts } from "../../src/hostScripts/addresses";

@@ -4,7 +4,8 @@
 // service on the director is never touched, and a real server that goes is
 // quiesced and drained before it is deleted.
 import { afterEach, describe, expect, it } from "vitest";
-import { VirtualServiceState, virtualServiceFact } from "../../provider/facts/virtualService";
+import { virtualServiceFact } from "../../provider/facts/virtualService";
+import { VirtualServiceState } from "../../src/ipvs/virtualServiceState";
 import { debianHost, FakeHost } from "../support/fakeHost";
 import { factContext, tutorialService } from "../support/facts";
 

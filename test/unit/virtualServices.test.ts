@@ -186,9 +186,10 @@ describe("lvs:virtualServices", () => {
             "lvs:virtualServices[4].ports: only a firewall-mark service takes ports: set fwmark, or leave ports out",
         ],
         [
-            "a service with neither port nor mark",
+            "a service with neither port nor mark (it takes port 80, taken here)",
             (c) => delete c.virtualServices[4]!.port,
-            "lvs:virtualServices[4].port: missing: give the virtual service a port, or a fwmark with the ports it takes",
+            "lvs:virtualServices[4].port: duplicate virtual service tcp port 80, already used by lvs:virtualServices[0].port: each " +
+                "protocol and port, and each mark, is one virtual service",
         ],
         [
             "one port twice",

@@ -1,0 +1,204 @@
+// Each field of a virtual service, declared once: its rule, the words a wrong
+// value gets, its default and what it means. The cluster's settings, a
+// cluster or director written in code, and the provider's check of a
+// VirtualService all read a service through these schemas, so a value is
+// judged and defaulted the same way whichever way it came in; the types of
+// the components' arguments and of the normalized spec are derived from them.
+import * as ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { isIPv4 } from "../patterns";
+import {
+    DEFAULT_SCHEDULER,
+    FORWARDING_METHODS,
+    type ForwardingMethod,
+    MAX_PERSISTENCE_SECONDS,
+    MAX_WEIGHT,
+    PROTOCOLS,
+    SCHEDULER_FLAGS,
+    SCHEDULERS,
+    type Scheduler,
+} from "./model";
+
+/** The protocol of a service that names none. */
+export const DEFAULT_PROTOCOL = "tcp";
+/** The forwarding method of a service that names none: VS/NAT, the tutorial's. */
+export const DEFAULT_FORWARDING = "nat";
+/** The port of a service that names neither a port nor a firewall mark: the tutorial's web service. */
+export const DEFAULT_SERVICE_PORT = 80;
+/** A real server's weight when none is given. */
+export const DEFAULT_WEIGHT = 1;
+/** Port httpd listens on at each real server (lighttpd's default); VS/NAT maps a service's port onto it. */
+export const REAL_SERVER_PORT = 80;
+
+export const portSchema = (what: string) =>
+    z
+        .number({ error: `${what} must be a number from 1 to 65535` })
+        .int({ error: `${what} must be a whole number from 1 to 65535` })
+        .min(1, { error: `${what} must be from 1 to 65535` })
+        .max(65535, { error: `${what} must be from 1 to 65535` });
+
+export const ipv4Schema = z.string({ error: "must be an IPv4 address" }).refine(isIPv4, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address`,
+});
+
+export const weightSchema = z
+    .number({ error: `must be a number from 0 to ${MAX_WEIGHT}` })
+    .int({ error: `must be a whole number from 0 to ${MAX_WEIGHT}` })
+    .min(0, { error: `must be from 0 to ${MAX_WEIGHT} (0 takes the server out of rotation)` })
+    .max(MAX_WEIGHT, { error: `must be from 0 to ${MAX_WEIGHT}: ipvsadm accepts no larger weight` });
+
+/** A real server's port in a service: 0 keeps the port of the packet (firewall-mark services). */
+export const entryPortSchema = z
+    .number({ error: "the real server's port must be a number from 0 to 65535" })
+    .int({ error: "the real server's port must be a whole number from 0 to 65535" })
+    .min(0, { error: "the real server's port must be from 0 to 65535" })
+    .max(65535, { error: "the real server's port must be from 0 to 65535" });
+
+const netmaskSchema = z.string().refine((m) => isIPv4(m) && ipaddr.IPv4.parse(m).prefixLengthFromSubnetMask() !== null, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not a netmask such as 255.255.255.0`,
+});
+
+/** Persistence (`-p TIMEOUT`, `-M NETMASK`): a client keeps its real server while its connections keep coming. */
+export const persistenceSchema = z.object({
+    /** Seconds a client's template outlives its last connection. */
+    timeout: z
+        .number({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
+        .int({ error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}` })
+        .min(1, { error: `must be a timeout in seconds from 1 to ${MAX_PERSISTENCE_SECONDS}; leave it out for no persistence` })
+        .max(MAX_PERSISTENCE_SECONDS, { error: `must be at most ${MAX_PERSISTENCE_SECONDS} seconds (31 days)` }),
+    /** Clients sharing this netmask share the real server (`-M`); absent: 255.255.255.255. */
+    netmask: netmaskSchema.optional(),
+});
+
+export const protocolSchema = z.enum(PROTOCOLS, {
+    error: (iss) => `unknown protocol ${JSON.stringify(iss.input)}: use one of ${PROTOCOLS.join(", ")}`,
+});
+
+export const schedulerSchema = z.enum(SCHEDULERS, {
+    error: (iss) => `unknown scheduler ${JSON.stringify(iss.input)}: use one of ${SCHEDULERS.join(", ")} (see ipvsadm(8))`,
+});
+
+export const forwardingSchema = z.enum(FORWARDING_METHODS, {
+    error: (iss) =>
+        `unknown forwarding method ${JSON.stringify(iss.input)}: use nat (VS/NAT, -m), dr (VS/DR, direct routing, -g) or tun (VS/TUN, IP-in-IP, -i)`,
+});
+
+export const fwmarkSchema = z
+    .number({ error: "must be a firewall mark from 1 to 4294967295" })
+    .int({ error: "must be a whole number from 1 to 4294967295" })
+    .min(1, { error: "must be a firewall mark from 1 to 4294967295" })
+    .max(0xffffffff, { error: "must be a firewall mark from 1 to 4294967295" });
+
+export const flagsSchema = z.array(z.string(), { error: "must be a list of scheduler flags, such as [sh-port]" });
+
+/** Scheduler flags exist only for some schedulers (ipvsadm -b). */
+export function checkFlags(vs: { scheduler: Scheduler; flags: string[] }, ctx: z.RefinementCtx): void {
+    const known = SCHEDULER_FLAGS[vs.scheduler] ?? [];
+    for (const flag of vs.flags) {
+        if (!known.includes(flag)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["flags"],
+                message: known.length
+                    ? `${JSON.stringify(flag)} is not a flag of scheduler ${vs.scheduler}: use ${known.join(" or ")}`
+                    : `scheduler ${vs.scheduler} takes no flags (only sh and mh do)`,
+            });
+        }
+    }
+}
+
+/** The fields of a virtual service, whatever names its real servers (names in a cluster, addresses on a director). */
+export const serviceFields = {
+    /** Names the service's resource. Default: `<protocol>-<port>`, or `fwmark-<mark>`. */
+    name: z.string({ error: "must be a name for the service's resource" }).optional(),
+    /** Transport protocol: `tcp`, `udp` or `sctp`. Default: `tcp`. */
+    protocol: protocolSchema.default(DEFAULT_PROTOCOL),
+    /** Port clients connect to on the VIP. Default: 80, unless the service has a firewall mark. */
+    port: portSchema("the virtual service port").optional(),
+    /**
+     * A firewall-mark service (`ipvsadm -f`) instead of a port: packets to the VIP on `ports` are marked by the
+     * director (its own nftables table) and balanced together, whatever their port.
+     */
+    fwmark: fwmarkSchema.optional(),
+    /** The ports a firewall-mark service takes. */
+    ports: z.array(portSchema("a port of the firewall-mark service"), { error: "must be a list of ports, such as [80, 443]" }).optional(),
+    /** Scheduler (`ipvsadm -s`). Default: `rr`. */
+    scheduler: schedulerSchema.default(DEFAULT_SCHEDULER),
+    /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`; only sh and mh have them. Default: none. */
+    flags: flagsSchema.default([]),
+    /** Persistence: timeout in seconds and optional netmask. Default: none (each connection is scheduled on its own). */
+    persistence: persistenceSchema.optional(),
+    /**
+     * How packets reach the real servers: `nat` (VS/NAT, `-m`), `dr` (VS/DR, `-g`) or `tun` (VS/TUN, `-i`).
+     * Default: `nat`.
+     */
+    forwarding: forwardingSchema.default(DEFAULT_FORWARDING),
+};
+
+/** What a real server's entry has besides the server itself. */
+export const entryFields = {
+    /** IPVS weight, 0..65535; 0 quiesces the real server (no new connections). Default: 1. */
+    weight: weightSchema.default(DEFAULT_WEIGHT),
+    /**
+     * Port on the real server. Default: httpd's (80) for VS/NAT, which maps the service's port onto it; the
+     * service's own for VS/DR and VS/TUN, which cannot map ports; 0 in a firewall-mark service (the packet's own).
+     */
+    port: entryPortSchema.optional(),
+};
+
+type ServiceIdentity = { fwmark?: number; port?: number; forwarding: ForwardingMethod };
+
+/** The port a service is on: its own, else 80 unless it has a firewall mark. */
+export function servicePort(vs: { fwmark?: unknown; port?: number }): number | undefined {
+    return vs.fwmark === undefined ? (vs.port ?? DEFAULT_SERVICE_PORT) : vs.port;
+}
+
+/** The port a real server's entry gets when it names none (see `entryFields.port`). */
+export function defaultEntryPort(vs: ServiceIdentity): number {
+    if (vs.fwmark !== undefined) return 0;
+    return vs.forwarding === "nat" ? REAL_SERVER_PORT : (vs.port ?? DEFAULT_SERVICE_PORT);
+}
+
+/**
+ * A service with the defaults that depend on its other fields: its port (80 when it has no firewall mark), and
+ * each real server's port (`realServers`, its entries). The schemas below give the others.
+ */
+export function completeService<S extends ServiceIdentity, E extends { port?: number }>(
+    vs: S,
+    realServers: E[],
+): Omit<S, "port" | "realServers"> & { port?: number; realServers: (E & { port: number })[] } {
+    const port = servicePort(vs);
+    const { port: _given, realServers: _listed, ...rest } = vs as S & { realServers?: unknown };
+    return {
+        ...rest,
+        ...(port !== undefined ? { port } : {}),
+        realServers: realServers.map((e) => ({ ...e, port: e.port ?? defaultEntryPort({ ...vs, port }) })),
+    };
+}
+
+/** A real server's entry in a cluster's service: the server by name. */
+export const clusterEntrySchema = z.object({
+    /** The real server (`realServers[].name`). */
+    name: z.string({ error: "must be the name of a real server" }),
+    ...entryFields,
+});
+
+/** A virtual service of a cluster: its real servers by name. */
+export const clusterServiceSchema = z
+    .object({
+        ...serviceFields,
+        /** The real servers behind it, by name. Default: every real server of the cluster, weight 1. */
+        realServers: z.array(clusterEntrySchema, { error: "must be a list of real servers" }).optional(),
+    })
+    .superRefine(checkFlags);
+
+/** A virtual service of a director: its real servers by address. */
+export const directorServiceSchema = z
+    .object({
+        ...serviceFields,
+        /** The real servers behind the service. */
+        realServers: z.array(z.object({ /** The real server's address (RIP). */ address: ipv4Schema, ...entryFields }), {
+            error: "must be a list of real servers",
+        }),
+    })
+    .superRefine(checkFlags);

@@ -1,0 +1,90 @@
+// lvs:ipvs:VirtualService's inputs and state: one ServiceTable (model.ts) as
+// the engine carries it. Its fields are the service's own (serviceSchema.ts,
+// the same rules, words and defaults), with the real servers keyed
+// `address:port` as ipvsadm prints an entry, so that a preview's detailed diff
+// names each entry that changes. The program builds it from the model
+// (`stateOf`), the provider checks it with this schema and turns it back into
+// the model (`tableOf`); the resource's SDK arguments are this schema's input.
+import { z } from "zod";
+import { drainTimeoutSchema, hostNameSchema } from "../spec";
+import { entryKey, isFirewallMark, RealServerEntry, ServiceTable, VirtualService } from "./model";
+import { splitHostPort } from "./parse";
+import { isIPv4 } from "../patterns";
+import { checkFlags, forwardingSchema, ipv4Schema, protocolSchema, serviceFields, weightSchema } from "./serviceSchema";
+
+/** `192.168.2.100:80`: a real server's key, as ipvsadm prints the entry. */
+const entryKeySchema = z.string().refine(
+    (key) => {
+        const { address, port } = splitHostPort(key);
+        return isIPv4(address) && /:\d{1,5}$/.test(key) && port <= 65535;
+    },
+    { error: (iss) => `${JSON.stringify(iss.input)} is not address:port` },
+);
+
+export const virtualServiceStateSchema = z
+    .object({
+        /** The director's name in pulumi-lvs (its state directory). */
+        hostName: hostNameSchema,
+        /** Transport protocol (with `address` and `port`); absent for a firewall-mark service. */
+        protocol: protocolSchema.optional(),
+        /** The virtual IP. */
+        address: ipv4Schema.optional(),
+        /** Port clients connect to. */
+        port: serviceFields.port,
+        /** Firewall mark, instead of protocol, address and port (`ipvsadm -f`). */
+        fwmark: serviceFields.fwmark,
+        scheduler: serviceFields.scheduler,
+        flags: serviceFields.flags,
+        persistence: serviceFields.persistence,
+        /** Real servers by `address:port`, each with its forwarding method and weight. */
+        realServers: z.record(entryKeySchema, z.object({ forwarding: forwardingSchema, weight: weightSchema })),
+        /** Seconds a real server being removed (or set to weight 0) gets for its active connections to end. Default: 30. */
+        drainTimeout: drainTimeoutSchema,
+        // What a refresh reads back besides the table: the service is there, saved for reboots, restored at boot.
+        present: z.literal(true).default(true),
+        saved: z.literal(true).default(true),
+        restoreAtBoot: z.literal(true).default(true),
+    })
+    .refine((d) => (d.fwmark !== undefined) !== (d.protocol !== undefined && d.address !== undefined && d.port !== undefined), {
+        error: "a virtual service has either a protocol, address and port, or a firewall mark (fwmark)",
+    })
+    .superRefine(checkFlags);
+
+/** The resource's inputs (defaults not yet applied). */
+export type VirtualServiceInputs = z.input<typeof virtualServiceStateSchema>;
+/** The resource's state: its inputs checked, defaults applied. */
+export type VirtualServiceState = z.output<typeof virtualServiceStateSchema>;
+
+/** What of the state stands for the table (the rest says how to apply it, and what a refresh reads back). */
+type TableFields = Pick<
+    VirtualServiceState,
+    "protocol" | "address" | "port" | "fwmark" | "scheduler" | "flags" | "persistence" | "realServers"
+>;
+
+/** A table as the resource's inputs: the service's fields, and its real servers keyed `address:port`. */
+export function stateOf(table: ServiceTable): TableFields {
+    const { service } = table;
+    return {
+        ...(isFirewallMark(service)
+            ? { fwmark: service.fwmark }
+            : { protocol: service.protocol, address: service.address, port: service.port }),
+        scheduler: service.scheduler,
+        flags: service.flags,
+        ...(service.persistence ? { persistence: service.persistence } : {}),
+        realServers: Object.fromEntries(table.realServers.map((e) => [entryKey(e), { forwarding: e.forwarding, weight: e.weight }])),
+    };
+}
+
+/** The resource's state as the model: the table it stands for. */
+export function tableOf(d: TableFields): ServiceTable {
+    const id = d.fwmark !== undefined ? { fwmark: d.fwmark } : { protocol: d.protocol!, address: d.address!, port: d.port! };
+    const service: VirtualService = {
+        ...id,
+        scheduler: d.scheduler,
+        flags: [...d.flags].sort(),
+        ...(d.persistence ? { persistence: d.persistence } : {}),
+    };
+    // The keys are built by entryKey and split by its pair, splitHostPort.
+    const realServers: RealServerEntry[] = Object.entries(d.realServers).map(([key, e]) => ({ ...splitHostPort(key), ...e }));
+    return { service, realServers };
+}
