@@ -10,7 +10,7 @@ import type { InputFields, InputOf } from "../resources/inputTypes";
 import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
-import { stateOf } from "../src/ipvs/virtualServiceState";
+import { stateOf } from "../resources/virtualService/state";
 import { cidr, serviceName } from "../src/spec";
 import { checkDirectorArgs, DirectorArgsInput, DirectorArgsSpec } from "../src/validate";
 import { ChangesAfter, changeDependsOn, checked } from "./inputs";

@@ -1,10 +1,10 @@
 // Running a host fact's scripts as root on its host, and turning a failure
 // into one line that names the host and says what to do, never the script.
 // Scripts report known failures as `pulumi-lvs: <reason>` on stderr (see
-// src/hostScripts/common.ts); anything else is summed up by its exit status
+// src/hostScript.ts); anything else is summed up by its exit status
 // and last lines of output.
 import { fingerprintCommand } from "../src/hostKey";
-import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScripts/common";
+import { FAILURE_PREFIX, WARNING_PREFIX } from "../src/hostScript";
 import { asRoot, rootShell } from "../src/shell";
 import { Connection, ExecRequest, ExecResult, HostKeyMismatch, SshPool } from "../pluginKit/ssh";
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { connectionSchemaFor } from "./connection";
 import { EngineLog } from "../pluginKit/engineLog";
 import { detailedDiff, DiffKind } from "../pluginKit/diff";
-import { Fact, FactContext, Props } from "./facts/fact";
+import { Fact, FactContext, Props } from "./fact";
 import { Transport } from "./host";
 import { Callback, errorWithState, reply, serviceError, toStruct } from "../pluginKit/grpcReplies";
 import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginKit/pluginService";

@@ -2,8 +2,13 @@
 // engine's log, and the gRPC server. Started by main.ts.
 import { parseArgs } from "node:util";
 import { engineLog } from "../pluginKit/engineLog";
-import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "./facts/hostFacts";
-import { virtualServiceFact } from "./facts/virtualService";
+import { addressesFact } from "../resources/addresses/server";
+import { fileFact } from "../resources/file/server";
+import { firewallMarksFact } from "../resources/firewallMarks/server";
+import { packageFact } from "../resources/package/server";
+import { serviceFact } from "../resources/service/server";
+import { sysctlsFact } from "../resources/sysctls/server";
+import { virtualServiceFact } from "../resources/virtualService/server";
 import type { DockerExecConnection } from "./dockerExec";
 import { SshTransport, Transport } from "./host";
 import { checkedConnection } from "./connection";

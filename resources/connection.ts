@@ -3,6 +3,7 @@
 // exec through its Docker engine. Always handled as a Pulumi secret (it may
 // hold the private key).
 import * as pulumi from "./pulumiCore";
+import type { InputFields } from "./inputTypes";
 
 export type HostConnection = SshConnection | ContainerConnection;
 
@@ -43,3 +44,9 @@ export function connectionProperty(connection: pulumi.Input<HostConnection>): pu
 export function resourceOptions(opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
     return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] };
 }
+
+/** A resource type's arguments: the fields of its schema, each of which may be an input, and how to reach the host. */
+export type HostArgs<Fields> = InputFields<Fields> & {
+    /** How to reach the host. */
+    connection: pulumi.Input<HostConnection>;
+};

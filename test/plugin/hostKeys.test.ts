@@ -8,7 +8,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { execFileSync } from "node:child_process";
 import { Connection, SshPool } from "../../pluginKit/ssh";
-import { packageFact } from "../../provider/facts/hostFacts";
+import { packageFact } from "../../resources/package/server";
 import { checkedConnection } from "../../provider/connection";
 import { SshTransport } from "../../provider/host";
 import { LvsProviderServer } from "../../provider/server";

@@ -1,13 +1,13 @@
 // The tutorial's host facts as the components declare them (the desired
 // state each lvs resource gets), for tests of the facts and their scripts.
-import { FactContext } from "../../provider/facts/fact";
-import { VirtualServiceState } from "../../src/ipvs/virtualServiceState";
-import { AddressesFact } from "../../src/hostScripts/addresses";
-import { FileFact } from "../../src/hostScripts/file";
-import { FirewallMarksFact } from "../../src/hostScripts/firewallMarks";
-import { PackageFact } from "../../src/hostScripts/package";
-import { ServiceFact } from "../../src/hostScripts/service";
-import { SysctlsFact } from "../../src/hostScripts/sysctls";
+import { FactContext } from "../../provider/fact";
+import { VirtualServiceState } from "../../resources/virtualService/state";
+import { AddressesFact } from "../../resources/addresses/state";
+import { FileFact } from "../../resources/file/state";
+import { FirewallMarksFact } from "../../resources/firewallMarks/state";
+import { PackageFact } from "../../resources/package/state";
+import { ServiceFact } from "../../resources/service/state";
+import { SysctlsFact } from "../../resources/sysctls/state";
 import { FakeHost } from "./fakeHost";
 
 export const directorPackage: PackageFact = { hostName: "director", package: "ipvsadm", keepWhileUsed: "ipvs-services" };

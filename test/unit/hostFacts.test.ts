@@ -3,10 +3,15 @@
 // reports what is there (also drift), and delete leaves the host exactly as
 // it was found, files and state alike.
 import { afterEach, describe, expect, it } from "vitest";
-import { Fact, Props } from "../../provider/facts/fact";
-import { addressesFact, fileFact, firewallMarksFact, packageFact, serviceFact, sysctlsFact } from "../../provider/facts/hostFacts";
+import { Fact, Props } from "../../provider/fact";
+import { addressesFact } from "../../resources/addresses/server";
+import { fileFact } from "../../resources/file/server";
+import { firewallMarksFact } from "../../resources/firewallMarks/server";
+import { packageFact } from "../../resources/package/server";
+import { serviceFact } from "../../resources/service/server";
+import { sysctlsFact } from "../../resources/sysctls/server";
 import { HostError } from "../../provider/host";
-import { unitEnabled } from "../../src/hostScripts/common";
+import { unitEnabled } from "../../src/hostScript";
 import { debianHost, FakeHost, FakeHostState } from "../support/fakeHost";
 import {
     directorAddresses,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseClusterConfig } from "../../src/config";
 import { clusterTables } from "../../src/desiredTables";
-import { stateOf, tableOf, virtualServiceStateSchema } from "../../src/ipvs/virtualServiceState";
+import { stateOf, tableOf, virtualServiceStateSchema } from "../../resources/virtualService/state";
 import { checkCluster, checkDirectorArgs } from "../../src/validate";
 import { keyFileEnv, tutorialConfig, tutorialSpec } from "../support/specs";
 

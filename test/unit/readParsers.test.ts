@@ -1,11 +1,12 @@
 // The reads print what the host's tools print, raw or prefixed (no sed or awk
 // on the host); the parsers pick out the facts. Lines here are the lab's own output.
 import { describe, expect, it } from "vitest";
-import { AddressesFact, parseAddressesRead } from "../../src/hostScripts/addresses";
-import { parsePackageRead } from "../../src/hostScripts/package";
-import { parseServiceRead } from "../../src/hostScripts/service";
-import { parseSysctlsRead } from "../../src/hostScripts/sysctls";
-import { parseTableRead } from "../../src/hostScripts/virtualService";
+import { AddressesFact } from "../../resources/addresses/state";
+import { parseAddressesRead } from "../../resources/addresses/scripts";
+import { parsePackageRead } from "../../resources/package/scripts";
+import { parseServiceRead } from "../../resources/service/scripts";
+import { parseSysctlsRead } from "../../resources/sysctls/scripts";
+import { parseTableRead } from "../../resources/virtualService/scripts";
 
 const rs1: AddressesFact = {
     hostName: "rs1",

@@ -4,8 +4,8 @@
 // service on the director is never touched, and a real server that goes is
 // quiesced and drained before it is deleted.
 import { afterEach, describe, expect, it } from "vitest";
-import { virtualServiceFact } from "../../provider/facts/virtualService";
-import { VirtualServiceState } from "../../src/ipvs/virtualServiceState";
+import { virtualServiceFact } from "../../resources/virtualService/server";
+import { VirtualServiceState } from "../../resources/virtualService/state";
 import { debianHost, FakeHost } from "../support/fakeHost";
 import { factContext, tutorialService } from "../support/facts";
 

@@ -6,11 +6,11 @@
 // (`stateOf`), the provider checks it with this schema and turns it back into
 // the model (`tableOf`); the resource's SDK arguments are this schema's input.
 import { z } from "zod";
-import { drainTimeoutSchema, hostNameSchema } from "../spec";
-import { entryKey, isFirewallMark, RealServerEntry, ServiceTable, VirtualService } from "./model";
-import { splitHostPort } from "./parse";
-import { isIPv4 } from "../patterns";
-import { checkFlags, forwardingSchema, ipv4Schema, protocolSchema, serviceFields, weightSchema } from "./serviceSchema";
+import { drainTimeoutSchema, hostNameSchema } from "../../src/spec";
+import { entryKey, isFirewallMark, RealServerEntry, ServiceTable, VirtualService } from "../../src/ipvs/model";
+import { splitHostPort } from "../../src/ipvs/parse";
+import { isIPv4 } from "../../src/patterns";
+import { checkFlags, forwardingSchema, ipv4Schema, protocolSchema, serviceFields, weightSchema } from "../../src/ipvs/serviceSchema";
 
 /** `192.168.2.100:80`: a real server's key, as ipvsadm prints the entry. */
 const entryKeySchema = z.string().refine(

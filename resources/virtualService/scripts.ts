@@ -9,8 +9,8 @@
 // service pulumi-lvs keeps on a director goes, the rules file, AUTO and the
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
-import { lines, sh, shellQuote, words } from "../shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "./common";
+import { lines, sh, shellQuote, words } from "../../src/shell";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "../../src/hostScript";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
 export const RULES_FILE = "/etc/ipvsadm.rules";

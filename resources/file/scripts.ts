@@ -2,20 +2,12 @@
 // page), written from standard input. The file found before is kept and put
 // back on delete; directories the write had to create are removed again.
 import * as path from "node:path";
-import { lines, raw, sh } from "../shell";
-import { CLEAN_STATE, FactScripts, fileHolds, preamble } from "./common";
+import { lines, raw, sh } from "../../src/shell";
+import { CLEAN_STATE, FactScripts, fileHolds, preamble } from "../../src/hostScript";
+import type { FileFact } from "./state";
 
 /** Contents up to this size are compared on the host by the read script itself (it travels in the script). */
 const COMPARED_IN_SHELL_MAX = 8 * 1024;
-
-export interface FileFact {
-    /** The host's name (its state directory). */
-    hostName: string;
-    /** Absolute path of the file. */
-    path: string;
-    /** Its content (text). */
-    content: string;
-}
 
 export interface FileLive {
     /** The content found; absent when there is no such file. */

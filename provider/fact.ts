@@ -5,7 +5,8 @@
 // view, which a refresh (read) sets to what the host really has: that is how
 // drift shows up in a preview, property by property.
 import { z } from "zod";
-import { Transport } from "../host";
+import type { FactScripts } from "../src/hostScript";
+import { runScript, Transport } from "./host";
 
 /** What a fact's operations get besides the host: progress and warnings for the engine. */
 export interface FactContext {
@@ -40,4 +41,27 @@ export interface Fact<D extends Props = Props> {
 
 export function defineFact<D extends Props>(fact: Fact<D>): Fact<D> {
     return fact;
+}
+
+/** A fact run through its three scripts, with its read parsed into the desired state's shape. */
+export function scripted<D extends Props>(
+    fact: Omit<Fact<D>, "create" | "update" | "read" | "delete"> & { scripts(d: D): FactScripts; live(stdout: string, state: D): Props },
+): Fact<D> {
+    const apply = async (ctx: FactContext, d: D) => {
+        const s = fact.scripts(d);
+        await runScript(ctx.transport, `${fact.type.split(":").pop()} apply`, s.apply, ctx.warn, s.stdin);
+        return {};
+    };
+    return defineFact<D>({
+        ...fact,
+        create: apply,
+        update: (ctx, _olds, d) => apply(ctx, d),
+        async read(ctx, state) {
+            const stdout = await runScript(ctx.transport, "read", fact.scripts(state).read, ctx.warn);
+            return fact.live(stdout, state);
+        },
+        async delete(ctx, state) {
+            await runScript(ctx.transport, `${fact.type.split(":").pop()} delete`, fact.scripts(state).remove, ctx.warn);
+        },
+    });
 }

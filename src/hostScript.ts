@@ -2,7 +2,7 @@
 // undo a change, the first lines of every script, failures that explain
 // themselves in one line, and the package helpers (install with apt when
 // missing, purge exactly what was installed).
-import { lines, raw, sh, words, writeFile } from "../shell";
+import { lines, raw, sh, words, writeFile } from "./shell";
 
 /** The scripts of one host fact: converge it, read it back, undo it. */
 export interface FactScripts {

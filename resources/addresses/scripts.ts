@@ -5,7 +5,7 @@
 // network manager the host uses. The default route found before is recorded
 // and put back on delete.
 
-import { lines, sh, words } from "../shell";
+import { lines, sh, words } from "../../src/shell";
 import {
     CLEAN_STATE,
     FactScripts,
@@ -19,20 +19,8 @@ import {
     requireInterfaces,
     startUnit,
     unitSafe,
-} from "./common";
-
-export interface AddressesFact {
-    /** The host's name (its unit and state directory). */
-    hostName: string;
-    /** What the unit says it is for, e.g. "director director: VIP ... DIP ...". */
-    description: string;
-    /** Each address as `a.b.c.d/len`, with the interface it belongs on. */
-    addresses: Record<string, { interface: string }>;
-    /** The host's default route, when this fact owns it (VS/NAT real servers: via the DIP). */
-    defaultRoute?: { via: string; interface: string };
-    /** Where to fix an interface name, for the error when one is missing. */
-    interfaceSetting: string;
-}
+} from "../../src/hostScript";
+import type { AddressesFact } from "./state";
 
 export interface AddressesLive {
     /** The wanted addresses that are present, on the interface they are on. */

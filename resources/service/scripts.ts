@@ -2,15 +2,9 @@
 // lighttpd): the unit enabled and running. Its package is a fact of its own
 // (package.ts), installed before anything of a cluster changes on any host.
 // Delete stops and disables it unless it was enabled before.
-import { lines, sh } from "../shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, readLines, REQUIRE_SYSTEMD, unitActive, unitEnabled } from "./common";
-
-export interface ServiceFact {
-    /** The host's name (its state directory). */
-    hostName: string;
-    /** The systemd unit, e.g. `lighttpd`. */
-    unit: string;
-}
+import { lines, sh } from "../../src/shell";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, readLines, REQUIRE_SYSTEMD, unitActive, unitEnabled } from "../../src/hostScript";
+import type { ServiceFact } from "./state";
 
 export interface ServiceLive {
     enabled: boolean;

@@ -4,8 +4,8 @@
 // of the host's own ruleset is touched. Applied at once (the whole table is
 // replaced atomically) and kept by a oneshot systemd unit that loads the table
 // at boot; its stop deletes the table.
-import { Protocol } from "../ipvs/model";
-import { lines, sh, writeFile } from "../shell";
+import { Protocol } from "../../src/ipvs/model";
+import { lines, sh, writeFile } from "../../src/shell";
 import {
     CLEAN_STATE,
     FactScripts,
@@ -18,21 +18,8 @@ import {
     REQUIRE_SYSTEMD,
     startUnit,
     unitSafe,
-} from "./common";
-
-export interface FirewallMark {
-    protocol: Protocol;
-    /** The VIP. */
-    address: string;
-    ports: number[];
-}
-
-export interface FirewallMarksFact {
-    /** The director's name (its table, unit and state directory). */
-    hostName: string;
-    /** Each mark (decimal) with the packets it takes. */
-    marks: Record<string, FirewallMark>;
-}
+} from "../../src/hostScript";
+import type { FirewallMark, FirewallMarksFact } from "./state";
 
 export interface FirewallMarksLive {
     marks: Record<string, FirewallMark>;

@@ -5,7 +5,7 @@
 // before they are deleted. Read reports the live service in the desired
 // state's shape, so that a preview shows each drifted entry or setting. The
 // state's schema, and its turning into the model, are the program's too
-// (src/ipvs/virtualServiceState.ts).
+// (./state.ts).
 import { z } from "zod";
 import {
     describeChange,
@@ -17,16 +17,10 @@ import {
     serviceKey,
     ServiceTable,
 } from "../../src/ipvs";
-import { stateOf, tableOf, VirtualServiceState, virtualServiceStateSchema } from "../../src/ipvs/virtualServiceState";
-import {
-    applyTableScript,
-    listServiceScript,
-    parseTableRead,
-    readTableScript,
-    removeServiceScript,
-} from "../../src/hostScripts/virtualService";
-import { runScript } from "../host";
-import { defineFact, FactContext } from "./fact";
+import { stateOf, tableOf, VirtualServiceState, virtualServiceStateSchema } from "./state";
+import { applyTableScript, listServiceScript, parseTableRead, readTableScript, removeServiceScript } from "./scripts";
+import { defineFact, FactContext } from "../../provider/fact";
+import { runScript } from "../../provider/host";
 
 interface LiveTable {
     table?: ServiceTable;

@@ -1,20 +1,15 @@
 // lvs:ipvs:VirtualService as a resource: one IPVS virtual service on a
 // director and its real servers, changed in place and read back by a refresh
-// (only this service: others on the director are not its business).
-import * as pulumi from "./pulumiCore";
-import type { ForwardingMethod, Scheduler } from "../src/ipvs/model";
-import type { VirtualServiceInputs } from "../src/ipvs/virtualServiceState";
-import { connectionProperty, HostConnection, resourceOptions } from "./connection";
-import type { InputFields } from "./inputTypes";
+// (only this service: others on the director are not its business). The SDK's
+// half: its schema is ./state.ts, its provider half ./server.ts, what runs on
+// the director ./scripts.ts.
+import * as pulumi from "../pulumiCore";
+import type { ForwardingMethod, Scheduler } from "../../src/ipvs/model";
+import { connectionProperty, HostArgs, resourceOptions } from "../connection";
+import type { VirtualServiceInputs } from "./state";
 
-/**
- * The resource's arguments: its schema's fields (src/ipvs/virtualServiceState.ts, where each is described),
- * each of which may be an input, and how to reach the director.
- */
-export type VirtualServiceArgs = InputFields<Omit<VirtualServiceInputs, "present" | "saved" | "restoreAtBoot">> & {
-    /** How to reach the director. */
-    connection: pulumi.Input<HostConnection>;
-};
+/** The resource's arguments: its schema's fields (./state.ts, where each is described), and how to reach the director. */
+export type VirtualServiceArgs = HostArgs<Omit<VirtualServiceInputs, "present" | "saved" | "restoreAtBoot">>;
 
 export class VirtualService extends pulumi.CustomResource {
     /** The service as `ipvsadm -L -n` listed it right after the last change. */

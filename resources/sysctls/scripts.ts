@@ -3,17 +3,9 @@
 // need loaded early enough for systemd-sysctl to apply them. The value found
 // before is recorded once and put back on delete, also for a setting a later
 // version of the fact no longer lists.
-import { lines, raw, sh, writeFile } from "../shell";
-import { CLEAN_STATE, FactScripts, fileHolds, preamble } from "./common";
-
-export interface SysctlsFact {
-    /** The host's name (its state directory and file names). */
-    hostName: string;
-    /** `net.ipv4.ip_forward` → `1`. */
-    values: Record<string, string>;
-    /** Kernel modules to load first, at once and at boot (`ip_vs` provides net.ipv4.vs.*). */
-    modules: string[];
-}
+import { lines, raw, sh, writeFile } from "../../src/shell";
+import { CLEAN_STATE, FactScripts, fileHolds, preamble } from "../../src/hostScript";
+import type { SysctlsFact } from "./state";
 
 export interface SysctlsLive {
     /** Live value of each setting (absent: the kernel has no such setting). */

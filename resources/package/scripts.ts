@@ -1,7 +1,7 @@
 // A Debian package that a host must have (the director's ipvsadm): installed
 // with apt when missing, and on delete purged together with whatever its
 // install added, only if this fact installed it.
-import { lines } from "../shell";
+import { lines } from "../../src/shell";
 import {
     CLEAN_STATE,
     ensurePackage,
@@ -12,16 +12,8 @@ import {
     purgeIfInstalled,
     readInstalled,
     readLines,
-} from "./common";
-
-export interface PackageFact {
-    /** The host's name (its state directory). */
-    hostName: string;
-    /** The Debian package. */
-    package: string;
-    /** Keep the package on delete while something still uses it: `ipvs-services` (the kernel's table is not empty). */
-    keepWhileUsed?: "ipvs-services";
-}
+} from "../../src/hostScript";
+import type { PackageFact } from "./state";
 
 /** What "still in use" means, as a shell test, and how the warning says it. */
 const IN_USE = {
