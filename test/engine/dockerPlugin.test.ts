@@ -46,6 +46,9 @@ exports.containerId = web.id;
 exports.containerName = web.name;
 exports.networkDatas = web.networkDatas;
 exports.imageId = image.imageId;
+exports.hostname = web.hostname;
+exports.memoryReservation = web.memoryReservation;
+exports.imageResourceId = image.id;
 `;
 
 beforeAll(async () => {
@@ -103,6 +106,12 @@ describe("a program using @pulumi/docker, with the offline plugin and a real doc
             expect.objectContaining({ networkName: `${PREFIX}-outside`, ipAddress: ADDRESS, ipPrefixLength: 24, gateway: "10.210.1.1" }),
         ]);
         expect(up.outputs.imageId!.value).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(up.outputs.imageResourceId!.value).toBe(`${up.outputs.imageId!.value}${TEST_IMAGE}`);
+        // Create ends with a read, as upstream's: the state holds what the daemon chose (the hostname the program
+        // left out is the container's short ID) and upstream's defaults (no memory reservation).
+        expect(up.outputs.hostname!.value).toBe(info.Config.Hostname);
+        expect(info.Config.Hostname).toBe(firstId.slice(0, 12));
+        expect(up.outputs.memoryReservation!.value).toBe(0);
         const net = await engine.docker.getNetwork(`${PREFIX}-outside`).inspect();
         expect(net.Options).toEqual({ "com.docker.network.bridge.enable_ip_masquerade": "false" });
         await waitForPage("first\n");

@@ -1,6 +1,7 @@
 // The offline Docker plugin's check defaults and diff rules, per
 // ../../../shared notes on the official provider: which changes update in
 // place, which replace, when the old object is deleted first.
+import type Dockerode from "dockerode";
 import { describe, expect, it } from "vitest";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { container } from "../../toolchain/plugins/docker/src/container";
@@ -21,8 +22,26 @@ const web = checked(container, {
     ],
     uploads: [{ file: "/www/index.html", content: "rs1\n" }],
 });
-// What the state holds after a create: the inputs and the read-back outputs.
-const stored = { ...web, hostname: "0123456789ab", networkDatas: [{ networkName: "outside", ipAddress: "10.0.0.2" }], bridge: "" };
+// What the state holds after a create: the inputs and what the daemon reported (a read of the new container).
+const stored = {
+    ...web,
+    hostname: "0123456789ab",
+    privileged: false,
+    maxRetryCount: 0,
+    memoryReservation: 0,
+    networkDatas: [{ networkName: "outside", ipAddress: "10.0.0.2" }],
+    bridge: "",
+};
+/** A container that was given a capability, a sysctl, privilege, a retry count and a stop grace, as read back. */
+const tuned = {
+    ...stored,
+    capabilities: { adds: ["NET_ADMIN"], drops: [] },
+    sysctls: { "net.ipv4.ip_forward": "1" },
+    privileged: true,
+    restart: "on-failure",
+    maxRetryCount: 3,
+    destroyGraceSeconds: 10,
+};
 
 describe("Container check", () => {
     it("fills the official provider's defaults", () => {
@@ -34,6 +53,7 @@ describe("Container check", () => {
             removeVolumes: true,
             networkMode: "bridge",
             waitTimeout: 60,
+            memoryReservation: 0,
             uploads: [{ executable: false }],
         });
     });
@@ -68,10 +88,69 @@ describe("Container diff", () => {
         ["a fixed address", { networksAdvanced: [{ name: "outside", ipv4Address: "10.0.0.9" }] }, { replaces: ["networksAdvanced"] }],
         ["the image, unknown in preview", { image: unknownValue }, { replaces: ["image"], deleteBeforeReplace: true }],
         ["sysctls added", { sysctls: { "net.ipv4.ip_forward": "1" } }, { replaces: ["sysctls"] }],
+        ["memoryReservation", { memoryReservation: 64 }, { changes: true, replaces: [], diffs: ["memoryReservation"] }],
         // Optional+Computed: left out, the daemon's value (here the hostname) is not a change.
         ["hostname left out", { hostname: undefined }, { changes: false }],
     ])("%s", (_name, change, expected) => {
         expect(diffResource(container, "web", stored, { ...web, ...change })).toMatchObject(expected);
+    });
+
+    // Optional, not Computed (upstream): left out stands for the zero value, which the daemon's read-back
+    // zeros match; a value the program stops giving is a change, a replacement for those that force one.
+    it.each([
+        ["capabilities", { replaces: ["capabilities"] }],
+        ["sysctls", { replaces: ["sysctls"] }],
+        ["privileged", { replaces: ["privileged"] }],
+        ["maxRetryCount", { replaces: [], diffs: ["maxRetryCount"] }],
+        ["destroyGraceSeconds", { replaces: [], diffs: ["destroyGraceSeconds"] }],
+    ])("%s the program stops giving", (key, expected) => {
+        const { [key]: _dropped, ...news } = {
+            ...web,
+            capabilities: tuned.capabilities,
+            sysctls: tuned.sysctls,
+            privileged: true,
+            restart: "on-failure",
+            maxRetryCount: 3,
+            destroyGraceSeconds: 10,
+        };
+        expect(diffResource(container, "web", tuned, news)).toMatchObject({ changes: true, ...expected });
+    });
+
+    it("sees no change in a zero the daemon reads back for an input left out", () => {
+        expect(diffResource(container, "web", stored, web).changes).toBe(false);
+    });
+});
+
+describe("reads, as upstream's", () => {
+    it("read a network's labels back, so that a label added on the engine is a change", async () => {
+        const inputs = checked(network, { name: "lab-inside", ipamConfigs: [{ subnet: "10.0.1.0/24", gateway: "10.0.1.1" }] });
+        const engine = {
+            getNetwork: () => ({
+                inspect: async () => ({
+                    Name: "lab-inside",
+                    Driver: "bridge",
+                    IPAM: { Driver: "default", Config: [{ Subnet: "10.0.1.0/24", Gateway: "10.0.1.1" }] },
+                    Options: {},
+                    Labels: { team: "web", "com.example.owner": "ops" },
+                    Scope: "local",
+                }),
+            }),
+        } as unknown as Dockerode;
+        const live = (await network.read(engine, "n1", inputs))!;
+        expect(live.labels).toEqual([
+            { label: "com.example.owner", value: "ops" },
+            { label: "team", value: "web" },
+        ]);
+        expect(diffResource(network, "inside", live, inputs)).toMatchObject({ replaces: ["labels"] });
+    });
+
+    it("recompute a RemoteImage's ID from the image the name now stands for", async () => {
+        const inputs = checked(remoteImage, { name: "lab/httpd:1" });
+        const state = { ...inputs, imageId: "sha256:old", repoDigest: "" };
+        expect(remoteImage.idOf!(state)).toBe("sha256:oldlab/httpd:1");
+        const engine = { getImage: () => ({ inspect: async () => ({ Id: "sha256:new", RepoDigests: [] }) }) } as unknown as Dockerode;
+        const live = (await remoteImage.read(engine, "sha256:oldlab/httpd:1", state))!;
+        expect(remoteImage.idOf!(live)).toBe("sha256:newlab/httpd:1");
     });
 });
 

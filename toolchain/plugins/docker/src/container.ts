@@ -55,6 +55,8 @@ const schema = z
             .regex(/^(no|on-failure|always|unless-stopped)$/, "doesn't match the pattern '^(no|on-failure|always|unless-stopped)$'")
             .default("no"),
         maxRetryCount: z.number().int().optional(),
+        /** MB; 0: none (upstream's default). */
+        memoryReservation: z.number().int().min(0).default(0),
         mustRun: z.boolean().default(true),
         start: z.boolean().default(true),
         attach: z.boolean().default(false),
@@ -83,6 +85,9 @@ const schema = z
     });
 
 type Inputs = z.infer<typeof schema>;
+
+/** Upstream's memory inputs are in MB; the Engine API's in bytes. */
+const MB = 1024 * 1024;
 type ContainerInspect = Awaited<ReturnType<Dockerode.Container["inspect"]>>;
 
 /** What a read reports: the inputs the daemon knows, and the outputs. */
@@ -95,6 +100,7 @@ function fromInspect(info: ContainerInspect, state: Props): Props {
         command: info.Config.Cmd ?? [],
         restart: host.RestartPolicy?.Name || "no",
         maxRetryCount: host.RestartPolicy?.MaximumRetryCount ?? 0,
+        memoryReservation: Math.floor((host.MemoryReservation ?? 0) / MB),
         privileged: host.Privileged ?? false,
         networkMode: host.NetworkMode,
         readOnly: host.ReadonlyRootfs ?? false,
@@ -142,6 +148,7 @@ function createOptions(i: Inputs): Dockerode.ContainerCreateOptions {
             CapDrop: i.capabilities?.drops,
             Sysctls: i.sysctls,
             RestartPolicy: { Name: i.restart, MaximumRetryCount: i.maxRetryCount ?? 0 },
+            MemoryReservation: i.memoryReservation * MB,
             AutoRemove: i.rm,
             NetworkMode: i.networkMode,
             // As upstream: an unset `init` is sent as false.
@@ -205,27 +212,16 @@ export const container: ResourceKind = {
         "mustRun",
         "restart",
         "maxRetryCount",
+        "memoryReservation",
         "removeVolumes",
         "destroyGraceSeconds",
         "init",
         "containerReadRefreshTimeoutMilliseconds",
     ]),
     // Read back from the daemon (or its defaults): left out of the program, the daemon's value is not a change.
-    computed: new Set([
-        "command",
-        "entrypoints",
-        "envs",
-        "hostname",
-        "labels",
-        "init",
-        "capabilities",
-        "sysctls",
-        "privileged",
-        "maxRetryCount",
-        "user",
-        "workingDir",
-        "destroyGraceSeconds",
-    ]),
+    computed: new Set(["command", "entrypoints", "envs", "hostname", "labels", "init", "user", "workingDir"]),
+    // Optional, not Computed: left out is the zero value, so a value the program stops giving is a change.
+    zeroValues: { capabilities: {}, sysctls: {}, privileged: false, maxRetryCount: 0, destroyGraceSeconds: 0 },
     autonamed: true,
     deleteBeforeReplace: () => true,
 
@@ -266,9 +262,13 @@ export const container: ResourceKind = {
         const o = olds as Partial<Inputs>;
         const n = news as Inputs;
         const target = docker.getContainer(id);
-        if (o.restart !== n.restart || (o.maxRetryCount ?? 0) !== (n.maxRetryCount ?? 0)) {
+        // As upstream: one ContainerUpdate for the restart policy and the resources.
+        if (o.restart !== n.restart || (o.maxRetryCount ?? 0) !== (n.maxRetryCount ?? 0) || (o.memoryReservation ?? 0) !== n.memoryReservation) {
             try {
-                await target.update({ RestartPolicy: { Name: n.restart, MaximumRetryCount: n.maxRetryCount ?? 0 } });
+                await target.update({
+                    RestartPolicy: { Name: n.restart, MaximumRetryCount: n.maxRetryCount ?? 0 },
+                    MemoryReservation: n.memoryReservation * MB,
+                });
             } catch (err) {
                 throw new Error(`Unable to update a container: ${daemonMessage(err)}`, { cause: err });
             }

@@ -42,11 +42,18 @@ export function isAutonamed(name: unknown, resourceName: string): boolean {
     return /^[0-9a-f]{7}$/.test(name.slice(resourceName.length + 1));
 }
 
+/** Inputs left out as the Terraform SDK sees them: the zero value of each optional one that is not Computed. */
+function withZeroValues(kind: ResourceKind, props: Props): Props {
+    const filled = { ...props };
+    for (const [key, zero] of Object.entries(kind.zeroValues ?? {})) if (filled[key] === undefined || filled[key] === null) filled[key] = zero;
+    return filled;
+}
+
 export function diffResource(kind: ResourceKind, resourceName: string, olds: Props, news: Props): DiffOutcome {
     const keys = inputKeys(kind).filter((k) => !(kind.computed.has(k) && news[k] === undefined));
     const changes = detailedDiff(
-        canonical(olds) as Props,
-        canonical(news) as Props,
+        canonical(withZeroValues(kind, olds)) as Props,
+        canonical(withZeroValues(kind, news)) as Props,
         keys,
         keys.filter((k) => !kind.updatable.has(k)),
     );

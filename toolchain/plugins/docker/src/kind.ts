@@ -15,6 +15,14 @@ export interface ResourceKind {
     readonly updatable: ReadonlySet<string>;
     /** Optional+Computed inputs: left out of the program, they keep whatever the state holds. */
     readonly computed: ReadonlySet<string>;
+    /**
+     * Optional inputs that are not Computed, with the value their absence stands for: as the Terraform SDK
+     * compares them, left out is the zero value (`false`, `0`, empty), so a read-back zero is no change, and
+     * a value the program stops giving is a change (for most of them, a replacement).
+     */
+    readonly zeroValues?: Readonly<Props>;
+    /** The resource's ID from its state, when a read recomputes it (RemoteImage: image ID + name). */
+    idOf?(state: Props): string;
     /** Whether `name` is generated when the program leaves it out. */
     readonly autonamed: boolean;
     /** Whether a replacement deletes the old resource first. */
@@ -49,6 +57,13 @@ export async function ignoringNotFound(call: () => Promise<unknown>): Promise<vo
     } catch (err) {
         if (statusOf(err) !== 404) throw err;
     }
+}
+
+/** The Engine API's label map as `[{label, value}]`, in label order. */
+export function labelList(labels: Record<string, string> | null | undefined): { label: string; value: string }[] {
+    return Object.entries(labels ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([label, value]) => ({ label, value }));
 }
 
 /** `[{label, value}]` as the Engine API's label map. */

@@ -4,7 +4,7 @@
 import type Dockerode from "dockerode";
 import { z } from "zod";
 import { daemonMessage } from "../../../../pluginKit/dockerClient";
-import { labelMap, labelsSchema, Props, ResourceKind, statusOf } from "./kind";
+import { labelList, labelMap, labelsSchema, Props, ResourceKind, statusOf } from "./kind";
 
 const ipamConfig = z
     .object({
@@ -57,6 +57,8 @@ function fromInspect(info: NetworkInspect): Props {
         ...(info.IPAM?.Options && Object.keys(info.IPAM.Options).length > 0 ? { ipamOptions: info.IPAM.Options } : {}),
         options: info.Options ?? {},
         ipamConfigs: configs,
+        // As upstream's read: the labels too (a label added on the engine shows as a change).
+        labels: labelList(info.Labels),
         scope: info.Scope,
     };
 }

@@ -65,11 +65,14 @@ export const remoteImage: ResourceKind = {
     computed: new Set(),
     autonamed: false,
     deleteBeforeReplace: () => false,
+    // As upstream's read: the ID is the image's ID and its name, recomputed by every read (a re-pulled or
+    // retagged name has another image ID).
+    idOf: (state) => `${String(state.imageId)}${String(state.name)}`,
 
     async create(docker, inputs) {
         const i = inputs as z.infer<typeof schema>;
-        const info = await findImage(docker, i.name, i.platform);
-        return { id: `${info.Id}${i.name}`, outs: { ...inputs, ...outputs(i.name, info) } };
+        const outs = { ...inputs, ...outputs(i.name, await findImage(docker, i.name, i.platform)) };
+        return { id: remoteImage.idOf!(outs), outs };
     },
 
     async read(docker, _id, state) {

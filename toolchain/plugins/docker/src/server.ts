@@ -168,7 +168,7 @@ export class DockerProviderServer extends PluginService {
             }
             const resp = new provproto.ReadResponse();
             if (!live) return resp; // gone: the engine drops it from the state
-            resp.setId(id);
+            resp.setId(kind.idOf?.(live) ?? id);
             resp.setProperties(toStruct(live));
             const inputs = call.request.getInputs();
             if (inputs) resp.setInputs(inputs);
