@@ -1,14 +1,14 @@
 // The LVS cluster from one spec: a Director holding the VIP and the IPVS
 // table, and one RealServer per entry behind it, each given what its
 // forwarding methods need; the director's table waits until every real server
-// serves its page. The spec is checked as a whole
-// first (the rules of src/validate.ts, the same as for stack settings), and
-// nothing is declared unless it is sound.
+// serves its page. The arguments are checked as a whole first, and every
+// default applied, by the one check stack settings go through too
+// (checkCluster, src/validate.ts); nothing is declared unless they are sound.
 import * as pulumi from "../resources/pulumiCore";
 import type { InputFields, InputOf } from "../resources/inputTypes";
-import { servicesByAddress } from "../src/desiredTables";
+import { ServiceByAddress, servicesByAddress } from "../src/desiredTables";
 import type { ForwardingMethod } from "../src/ipvs/model";
-import { clusterServiceSchema } from "../src/ipvs/serviceSchema";
+import { clusterServiceSchema, directorServiceSchema } from "../src/ipvs/serviceSchema";
 import { ClusterInput, ClusterSpec, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
 import { checkCluster } from "../src/validate";
 import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
@@ -58,8 +58,13 @@ function forwardingOf(vs: ClusterVirtualServiceArgs): ForwardingMethod {
     return clusterServiceSchema.shape.forwarding.parse(vs.forwarding);
 }
 
-/** The fields of a director's virtual service, which a cluster takes from its checked spec. */
-const SERVICE_FIELDS = ["protocol", "port", "ports", "scheduler", "flags", "persistence", "forwarding", "realServers"] as const;
+/**
+ * The fields of a director's virtual service a cluster takes from its checked spec: all of the schema's but
+ * the two that must be known when the service is declared (its name, and whether it has a firewall mark).
+ */
+const SERVICE_FIELDS = Object.keys(directorServiceSchema.shape).filter(
+    (field) => field !== "name" && field !== "fwmark",
+) as (keyof ServiceByAddress)[];
 
 /** The director's virtual services of a cluster: each from the checked spec, its real servers by address. */
 export function directorServices(
@@ -72,7 +77,7 @@ export function directorServices(
         const service = byAddress.apply((all) => all[s]!);
         const fields = Object.fromEntries(SERVICE_FIELDS.map((field) => [field, service.apply((v) => v[field])]));
         return {
-            ...(fields as InputFields<Pick<DirectorVirtualService, (typeof SERVICE_FIELDS)[number]>>),
+            ...fields,
             name: virtualServiceResourceName(vs, `LvsCluster ${cluster}: virtualServices[${s}]`),
             // Whether a service has a firewall mark decides what the director declares: known from the arguments.
             ...(vs.fwmark !== undefined ? { fwmark: service.apply((v) => v.fwmark!) } : {}),

@@ -154,7 +154,7 @@ export function servicePort(vs: { fwmark?: unknown; port?: number }): number | u
 }
 
 /** The port a real server's entry gets when it names none (see `entryFields.port`). */
-export function defaultEntryPort(vs: ServiceIdentity): number {
+function defaultEntryPort(vs: ServiceIdentity): number {
     if (vs.fwmark !== undefined) return 0;
     return vs.forwarding === "nat" ? REAL_SERVER_PORT : (vs.port ?? DEFAULT_SERVICE_PORT);
 }

@@ -104,7 +104,7 @@ describe("Container diff", () => {
         ["maxRetryCount", { replaces: [], diffs: ["maxRetryCount"] }],
         ["destroyGraceSeconds", { replaces: [], diffs: ["destroyGraceSeconds"] }],
     ])("%s the program stops giving", (key, expected) => {
-        const { [key]: _dropped, ...news } = {
+        const news: Props = {
             ...web,
             capabilities: tuned.capabilities,
             sysctls: tuned.sysctls,
@@ -113,6 +113,7 @@ describe("Container diff", () => {
             maxRetryCount: 3,
             destroyGraceSeconds: 10,
         };
+        delete news[key];
         expect(diffResource(container, "web", tuned, news)).toMatchObject({ changes: true, ...expected });
     });
 
