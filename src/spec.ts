@@ -88,8 +88,11 @@ export const interfaceAddressSchema = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
     }) as unknown as z.ZodType<InterfaceAddress, InterfaceAddress>;
 
+// (Each schema's fields are an object of their own, and the schema's type is written as theirs, so that each
+// field's documentation reaches the declarations a user's editor reads.)
+
 /** How the engine reaches a host: SSH over its management address. */
-export const sshEndpointSchema = z.object({
+export const sshEndpointFields = {
     /** Host name or IPv4 address SSH connects to (the management address, not the VIP or a RIP). */
     host: z.string({ error: "must be the host name or IPv4 address that SSH connects to" }).refine((h) => HOSTNAME.test(h) || isIPv4(h), {
         error: (iss) => `${JSON.stringify(iss.input)} is not a host name or IPv4 address`,
@@ -107,9 +110,10 @@ export const sshEndpointSchema = z.object({
         .string({ error: 'must be the host\'s public key, "TYPE KEY" as in /etc/ssh/ssh_host_ed25519_key.pub' })
         .refine((k) => hostKeyProblem(k) === undefined, { error: (iss) => hostKeyProblem(iss.input as string)! })
         .optional(),
-});
+};
+export const sshEndpointSchema: z.ZodObject<typeof sshEndpointFields> = z.object(sshEndpointFields);
 
-export const directorSchema = z.object({
+export const directorFields = {
     /** Names the director's resources, its systemd unit and its state directory on the host. Default: `director`. */
     name: nameSchema("director name").default(DEFAULT_DIRECTOR_NAME),
     ssh: sshEndpointSchema,
@@ -120,9 +124,10 @@ export const directorSchema = z.object({
      * the segment VS/DR sends frames on. Only VS/TUN works without it.
      */
     dip: interfaceAddressSchema.optional(),
-});
+};
+export const directorSchema: z.ZodObject<typeof directorFields> = z.object(directorFields);
 
-export const realServerSchema = z.object({
+export const realServerFields = {
     /** Names the real server's resources, its systemd unit and its state directory on the host. */
     name: nameSchema("real server name"),
     ssh: sshEndpointSchema,
@@ -135,7 +140,8 @@ export const realServerSchema = z.object({
     gateway: ipv4Schema.optional(),
     /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
     page: z.string({ error: "must be the text of the test page" }).optional(),
-});
+};
+export const realServerSchema: z.ZodObject<typeof realServerFields> = z.object(realServerFields);
 
 /** Seconds a real server that is removed or set to weight 0 is given for its active connections to end. */
 export const drainTimeoutSchema = z
@@ -148,33 +154,38 @@ export const drainTimeoutSchema = z
 /** The virtual services of a cluster that lists none: one, with every default (TCP port 80, round robin, VS/NAT). */
 export const DEFAULT_VIRTUAL_SERVICES: z.input<typeof clusterServiceSchema>[] = [{}];
 
-export const clusterSchema = z
-    .object({
-        director: directorSchema,
-        /** The virtual services on the VIP. Default: one, TCP port 80, round robin, VS/NAT, every real server. */
-        virtualServices: z
-            .array(clusterServiceSchema, { error: "must be a list of virtual services" })
-            .min(1, { error: "lists no virtual service: add one (port, scheduler)" })
-            .prefault(DEFAULT_VIRTUAL_SERVICES),
-        realServers: z.array(realServerSchema, { error: "must be a list of real servers" }).min(1, {
-            error: "lists no real server: add at least one (name, ssh, address, interface)",
-        }),
-        /** Seconds a real server that goes (or is set to weight 0) gets for its active connections to end. Default: 30. */
-        drainTimeout: drainTimeoutSchema,
-    })
-    .transform((c) => ({
-        ...c,
-        // A service that lists no real server has every one, with the default weight.
-        virtualServices: c.virtualServices.map((vs) =>
-            completeService<typeof vs, z.output<typeof clusterEntrySchema>>(
-                vs,
-                vs.realServers ?? c.realServers.map((rs) => ({ name: rs.name, weight: DEFAULT_WEIGHT })),
-            ),
+export const clusterFields: {
+    director: typeof directorSchema;
+    /** The virtual services on the VIP. Default: one, TCP port 80, round robin, VS/NAT, every real server. */
+    virtualServices: z.ZodPrefault<z.ZodArray<typeof clusterServiceSchema>>;
+    realServers: z.ZodArray<typeof realServerSchema>;
+    /** Seconds a real server that goes (or is set to weight 0) gets for its active connections to end. Default: 30. */
+    drainTimeout: typeof drainTimeoutSchema;
+} = {
+    director: directorSchema,
+    virtualServices: z
+        .array(clusterServiceSchema, { error: "must be a list of virtual services" })
+        .min(1, { error: "lists no virtual service: add one (port, scheduler)" })
+        .prefault(DEFAULT_VIRTUAL_SERVICES),
+    realServers: z.array(realServerSchema, { error: "must be a list of real servers" }).min(1, {
+        error: "lists no real server: add at least one (name, ssh, address, interface)",
+    }),
+    drainTimeout: drainTimeoutSchema,
+};
+
+export const clusterSchema = z.object(clusterFields).transform((c) => ({
+    ...c,
+    // A service that lists no real server has every one, with the default weight.
+    virtualServices: c.virtualServices.map((vs) =>
+        completeService<typeof vs, z.output<typeof clusterEntrySchema>>(
+            vs,
+            vs.realServers ?? c.realServers.map((rs) => ({ name: rs.name, weight: DEFAULT_WEIGHT })),
         ),
-    }));
+    ),
+}));
 
 /** A cluster as settings or code describe it: defaults not yet applied. */
-export type ClusterInput = z.input<typeof clusterSchema>;
+export type ClusterInput = z.input<z.ZodObject<typeof clusterFields>>;
 /** A cluster checked, every default applied: what the components build. */
 export type ClusterSpec = z.output<typeof clusterSchema>;
 export type DirectorSpec = ClusterSpec["director"];

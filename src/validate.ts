@@ -263,26 +263,34 @@ function zodProblems(error: z.ZodError, name: PathNamer): string[] {
 }
 
 /** A Director's arguments as checked: its host's name, addresses and services (real servers by address). */
+export const directorArgsFields: {
+    /** The director's name on the host (its unit, files and state directory). */
+    hostName: typeof hostNameSchema;
+    /** The virtual IP on the outside interface, where clients connect (e.g. 192.168.145.100/24 on eth1). */
+    vip: typeof interfaceAddressSchema;
+    /**
+     * The director's address on the real servers' network (DIP): the VS/NAT real servers' default gateway, and
+     * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
+     */
+    dip: z.ZodOptional<typeof interfaceAddressSchema>;
+    /** The virtual services on the VIP, each with its real servers. */
+    virtualServices: z.ZodArray<typeof directorServiceSchema>;
+    /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
+    drainTimeout: typeof drainTimeoutSchema;
+} = {
+    hostName: hostNameSchema,
+    vip: interfaceAddressSchema,
+    dip: interfaceAddressSchema.optional(),
+    virtualServices: z.array(directorServiceSchema),
+    drainTimeout: drainTimeoutSchema,
+};
+
 export const directorArgsSchema = z
-    .object({
-        /** The director's name on the host (its unit, files and state directory). */
-        hostName: hostNameSchema,
-        /** The virtual IP on the outside interface, where clients connect (e.g. 192.168.145.100/24 on eth1). */
-        vip: interfaceAddressSchema,
-        /**
-         * The director's address on the real servers' network (DIP): the VS/NAT real servers' default gateway, and
-         * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
-         */
-        dip: interfaceAddressSchema.optional(),
-        /** The virtual services on the VIP, each with its real servers. */
-        virtualServices: z.array(directorServiceSchema),
-        /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
-        drainTimeout: drainTimeoutSchema,
-    })
+    .object(directorArgsFields)
     .transform((d) => ({ ...d, virtualServices: d.virtualServices.map((vs) => completeService(vs, vs.realServers)) }));
 
 /** A Director's arguments before their defaults. */
-export type DirectorArgsInput = z.input<typeof directorArgsSchema>;
+export type DirectorArgsInput = z.input<z.ZodObject<typeof directorArgsFields>>;
 /** A Director's arguments checked, every default applied. */
 export type DirectorArgsSpec = z.output<typeof directorArgsSchema>;
 

@@ -8,7 +8,7 @@ const cidrKey = z.string().refine((k) => /^[0-9.]+\/\d{1,2}$/.test(k) && isIPv4(
     error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address with a prefix length`,
 });
 
-export const addressesSchema = z.object({
+export const addressesFields = {
     /** The host's name in pulumi-lvs (its unit and state directory). */
     hostName: hostNameSchema,
     /** What the addresses are for, shown in the systemd unit. */
@@ -21,7 +21,9 @@ export const addressesSchema = z.object({
     interfaceSetting: z.string(),
     /** Read back: the unit keeps them at boot. */
     persisted: z.literal(true).default(true),
-});
+};
+
+export const addressesSchema: z.ZodObject<typeof addressesFields> = z.object(addressesFields);
 
 export type AddressesInputs = z.input<typeof addressesSchema>;
 export type AddressesState = z.output<typeof addressesSchema>;

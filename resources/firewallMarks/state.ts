@@ -10,7 +10,7 @@ const markSchema = z.object({
     ports: z.array(z.number().int().min(1).max(65535)).min(1),
 });
 
-export const firewallMarksSchema = z.object({
+export const firewallMarksFields = {
     /** The director's name in pulumi-lvs (its table, unit and state directory). */
     hostName: hostNameSchema,
     /** Each firewall mark (decimal) with the packets it takes: protocol, the VIP, and ports. */
@@ -20,7 +20,9 @@ export const firewallMarksSchema = z.object({
     ),
     /** Read back: the table is restored at boot. */
     persisted: z.literal(true).default(true),
-});
+};
+
+export const firewallMarksSchema: z.ZodObject<typeof firewallMarksFields> = z.object(firewallMarksFields);
 
 export type FirewallMarksInputs = z.input<typeof firewallMarksSchema>;
 export type FirewallMarksState = z.output<typeof firewallMarksSchema>;

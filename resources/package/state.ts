@@ -4,7 +4,7 @@ import { hostNameSchema } from "../../src/spec";
 
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
 
-export const packageSchema = z.object({
+export const packageFields = {
     /** The host's name in pulumi-lvs (its state directory). */
     hostName: hostNameSchema,
     /** The Debian package, installed with apt when missing and purged on delete only if this resource installed it. */
@@ -13,7 +13,9 @@ export const packageSchema = z.object({
     keepWhileUsed: z.enum(["ipvs-services"]).optional(),
     /** Read back: whether the package is installed. */
     installed: z.literal(true).default(true),
-});
+};
+
+export const packageSchema: z.ZodObject<typeof packageFields> = z.object(packageFields);
 
 export type PackageInputs = z.input<typeof packageSchema>;
 export type PackageState = z.output<typeof packageSchema>;

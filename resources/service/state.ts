@@ -4,7 +4,7 @@ import { hostNameSchema } from "../../src/spec";
 
 const UNIT = /^[A-Za-z0-9@_.:-]+$/;
 
-export const serviceSchema = z.object({
+export const serviceFields = {
     /** The host's name in pulumi-lvs (its state directory). */
     hostName: hostNameSchema,
     /** The systemd unit, e.g. `lighttpd` (its package is a `Package` of its own, which this waits for). */
@@ -13,7 +13,9 @@ export const serviceSchema = z.object({
     enabled: z.literal(true).default(true),
     /** Read back: running. */
     running: z.literal(true).default(true),
-});
+};
+
+export const serviceSchema: z.ZodObject<typeof serviceFields> = z.object(serviceFields);
 
 export type ServiceInputs = z.input<typeof serviceSchema>;
 export type ServiceState = z.output<typeof serviceSchema>;

@@ -7,7 +7,7 @@ const SYSCTL_KEY = /^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$/;
 const SYSCTL_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MODULE = /^[a-z0-9_]+$/;
 
-export const sysctlsSchema = z.object({
+export const sysctlsFields = {
     /** The host's name in pulumi-lvs (its state directory and file names). */
     hostName: hostNameSchema,
     /** Kernel settings, e.g. `{ "net.ipv4.ip_forward": "1" }`; the values found before are restored on delete. */
@@ -19,7 +19,9 @@ export const sysctlsSchema = z.object({
     modules: z.array(z.string().regex(MODULE, { error: (iss) => `${JSON.stringify(iss.input)} is not a kernel module name` })).default([]),
     /** Read back: the values are kept for the next boot. */
     persisted: z.literal(true).default(true),
-});
+};
+
+export const sysctlsSchema: z.ZodObject<typeof sysctlsFields> = z.object(sysctlsFields);
 
 export type SysctlsInputs = z.input<typeof sysctlsSchema>;
 export type SysctlsState = z.output<typeof sysctlsSchema>;

@@ -21,30 +21,36 @@ const entryKeySchema = z.string().refine(
     { error: (iss) => `${JSON.stringify(iss.input)} is not address:port` },
 );
 
-export const virtualServiceStateSchema = z
-    .object({
-        /** The director's name in pulumi-lvs (its state directory). */
-        hostName: hostNameSchema,
-        /** Transport protocol (with `address` and `port`); absent for a firewall-mark service. */
-        protocol: protocolSchema.optional(),
-        /** The virtual IP. */
-        address: ipv4Schema.optional(),
-        /** Port clients connect to. */
-        port: serviceFields.port,
-        /** Firewall mark, instead of protocol, address and port (`ipvsadm -f`). */
-        fwmark: serviceFields.fwmark,
-        scheduler: serviceFields.scheduler,
-        flags: serviceFields.flags,
-        persistence: serviceFields.persistence,
-        /** Real servers by `address:port`, each with its forwarding method and weight. */
-        realServers: z.record(entryKeySchema, z.object({ forwarding: forwardingSchema, weight: weightSchema })),
-        /** Seconds a real server being removed (or set to weight 0) gets for its active connections to end. Default: 30. */
-        drainTimeout: drainTimeoutSchema,
-        // What a refresh reads back besides the table: the service is there, saved for reboots, restored at boot.
-        present: z.literal(true).default(true),
-        saved: z.literal(true).default(true),
-        restoreAtBoot: z.literal(true).default(true),
-    })
+export const virtualServiceStateFields = {
+    /** The director's name in pulumi-lvs (its state directory). */
+    hostName: hostNameSchema,
+    /** Transport protocol (with `address` and `port`); absent for a firewall-mark service. */
+    protocol: protocolSchema.optional(),
+    /** The virtual IP. */
+    address: ipv4Schema.optional(),
+    /** Port clients connect to. */
+    port: serviceFields.port,
+    /** Firewall mark, instead of protocol, address and port (`ipvsadm -f`). */
+    fwmark: serviceFields.fwmark,
+    /** Scheduler (`ipvsadm -s`). Default: `rr`. */
+    scheduler: serviceFields.scheduler,
+    /** Scheduler flags (`ipvsadm -b`), e.g. `sh-port`. Default: none. */
+    flags: serviceFields.flags,
+    /** Persistence (`ipvsadm -p`, `-M`): timeout in seconds, optional netmask. Default: none. */
+    persistence: serviceFields.persistence,
+    /** Real servers by `address:port`, each with its forwarding method and weight. */
+    realServers: z.record(entryKeySchema, z.object({ forwarding: forwardingSchema, weight: weightSchema })),
+    /** Seconds a real server being removed (or set to weight 0) gets for its active connections to end. Default: 30. */
+    drainTimeout: drainTimeoutSchema,
+    // What a refresh reads back besides the table: the service is there, saved for reboots, restored at boot.
+    present: z.literal(true).default(true),
+    saved: z.literal(true).default(true),
+    restoreAtBoot: z.literal(true).default(true),
+};
+
+// (Typed as its fields' object, so that each field's documentation reaches the declarations a user's editor reads.)
+export const virtualServiceStateSchema: z.ZodObject<typeof virtualServiceStateFields> = z
+    .object(virtualServiceStateFields)
     .refine((d) => (d.fwmark !== undefined) !== (d.protocol !== undefined && d.address !== undefined && d.port !== undefined), {
         error: "a virtual service has either a protocol, address and port, or a firewall mark (fwmark)",
     })

@@ -176,29 +176,41 @@ export function completeService<S extends ServiceIdentity, E extends { port?: nu
     };
 }
 
+// (The schemas' types below are written as the field objects' own, so that each field's documentation reaches
+// the declarations a user's editor reads.)
+
 /** A real server's entry in a cluster's service: the server by name. */
-export const clusterEntrySchema = z.object({
-    /** The real server (`realServers[].name`). */
-    name: z.string({ error: "must be the name of a real server" }),
-    ...entryFields,
-});
+export const clusterEntrySchema: z.ZodObject<
+    {
+        /** The real server (`realServers[].name`). */
+        name: z.ZodString;
+    } & typeof entryFields
+> = z.object({ name: z.string({ error: "must be the name of a real server" }), ...entryFields });
+
+/** A real server's entry in a director's service: the server by address. */
+export const directorEntrySchema: z.ZodObject<
+    {
+        /** The real server's address (RIP). */
+        address: typeof ipv4Schema;
+    } & typeof entryFields
+> = z.object({ address: ipv4Schema, ...entryFields });
 
 /** A virtual service of a cluster: its real servers by name. */
-export const clusterServiceSchema = z
-    .object({
-        ...serviceFields,
+export const clusterServiceSchema: z.ZodObject<
+    typeof serviceFields & {
         /** The real servers behind it, by name. Default: every real server of the cluster, weight 1. */
-        realServers: z.array(clusterEntrySchema, { error: "must be a list of real servers" }).optional(),
-    })
+        realServers: z.ZodOptional<z.ZodArray<typeof clusterEntrySchema>>;
+    }
+> = z
+    .object({ ...serviceFields, realServers: z.array(clusterEntrySchema, { error: "must be a list of real servers" }).optional() })
     .superRefine(checkFlags);
 
 /** A virtual service of a director: its real servers by address. */
-export const directorServiceSchema = z
-    .object({
-        ...serviceFields,
+export const directorServiceSchema: z.ZodObject<
+    typeof serviceFields & {
         /** The real servers behind the service. */
-        realServers: z.array(z.object({ /** The real server's address (RIP). */ address: ipv4Schema, ...entryFields }), {
-            error: "must be a list of real servers",
-        }),
-    })
+        realServers: z.ZodArray<typeof directorEntrySchema>;
+    }
+> = z
+    .object({ ...serviceFields, realServers: z.array(directorEntrySchema, { error: "must be a list of real servers" }) })
     .superRefine(checkFlags);
