@@ -3,7 +3,17 @@
 // (package.ts), installed before anything of a cluster changes on any host.
 // Delete stops and disables it unless it was enabled before.
 import { lines, sh } from "../../src/shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, readLines, REQUIRE_SYSTEMD, unitActive, unitEnabled } from "../../src/hostScript";
+import {
+    CLEAN_STATE,
+    FactScripts,
+    HOST_LOCK,
+    packagedServiceEnablement,
+    preamble,
+    readLines,
+    REQUIRE_SYSTEMD,
+    unitActive,
+    unitEnabled,
+} from "../../src/hostScript";
 import type { ServiceFact } from "./state";
 
 export interface ServiceLive {
@@ -21,7 +31,7 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
             'mkdir -p "$state"',
             sh`[ -e "$state"/${unit}.enabled.orig ] || { systemctl is-enabled --quiet ${unit} && echo enabled || echo ` +
                 sh`disabled; } > "$state"/${unit}.enabled.orig`,
-            sh`systemctl is-enabled --quiet ${unit} || systemctl enable --quiet --no-reload ${unit}`,
+            sh`systemctl is-enabled --quiet ${unit} || ` + packagedServiceEnablement("enable", unit),
             sh`systemctl is-active --quiet ${unit} || systemctl start ${unit} || fail ${unit}" does not start: see journalctl -u "${unit}`,
         ),
         read: lines(
@@ -33,8 +43,8 @@ export function serviceScripts(fact: ServiceFact): FactScripts {
             preamble(fact.hostName),
             HOST_LOCK,
             // (No reload: disabling changes links, which systemd reads when it needs them; a reload costs seconds.)
-            sh`if [ "$(cat "$state"/${unit}.enabled.orig 2>/dev/null)" != enabled ]; then systemctl disable --now ` +
-                sh`--quiet --no-reload ${unit} 2>/dev/null || true; fi`,
+            sh`if [ "$(cat "$state"/${unit}.enabled.orig 2>/dev/null)" != enabled ]; then ` +
+                `${packagedServiceEnablement("disable --now", unit)} 2>/dev/null || true; fi`,
             sh`rm -f "$state"/${unit}.enabled.orig`,
             CLEAN_STATE,
         ),
