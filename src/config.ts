@@ -3,9 +3,8 @@
 // turned into a cluster's input; every rule and every default of the values
 // is the schema's (spec.ts, through validate.ts's checkCluster), the same a
 // cluster written in code meets, with each problem named after the setting to
-// fix. Every problem is
-// reported at once, before any resource is declared, so bad input never
-// half-applies.
+// fix. Every problem is reported at once, before any resource is declared, so
+// bad input never half-applies.
 import * as path from "node:path";
 import { z } from "zod";
 import { checkContainerCluster, ContainerClusterInput, ContainerClusterSpec } from "./containerSpec";

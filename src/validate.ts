@@ -1,8 +1,3 @@
-// Every rule a cluster must satisfy, checked on the normalized spec (spec.ts)
-// in one place, whether the spec comes from the stack's settings (config.ts)
-// or is written in code (the components). Each problem names where it is and
-// how to fix it; a front end decides how a location is named (`lvs:director.vip`
-// for stack settings, `director.vip` for arguments in code).
 // Every rule a cluster must satisfy, checked in one place, whether the
 // cluster comes from the stack's settings (config.ts) or is written in code
 // (the components): `checkCluster` parses it with the schema (spec.ts, each
@@ -35,8 +30,17 @@ export const codePath: PathNamer = (path) =>
 /** What a check yields: the value with every default applied, or every problem found (none: sound). */
 export type Checked<T> = { value: T; problems: [] } | { value?: undefined; problems: string[] };
 
-function checkedBy<T>(problems: string[], value: T): Checked<T> {
-    return problems.length > 0 ? { problems } : { value, problems: [] };
+/** `input` parsed by `schema` (each field's rule and default), then checked by `rules` (the rules between fields). */
+function checkWith<S extends z.ZodType>(
+    schema: S,
+    input: unknown,
+    name: PathNamer,
+    rules: (value: z.output<S>, name: PathNamer) => string[],
+): Checked<z.output<S>> {
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
+    const problems = rules(parsed.data, name);
+    return problems.length > 0 ? { problems } : { value: parsed.data, problems: [] };
 }
 
 type Cidr = Pick<InterfaceAddress, "address" | "prefixLength">;
@@ -61,9 +65,7 @@ function duplicates(entries: { value: string; path: Path }[], what: string, rule
 
 /** A cluster from settings or code, checked and with every default applied; or each problem as `<where>: <what and how to fix it>`. */
 export function checkCluster(input: unknown, name: PathNamer = codePath): Checked<ClusterSpec> {
-    const parsed = clusterSchema.safeParse(input);
-    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
-    return checkedBy(clusterProblems(parsed.data, name), parsed.data);
+    return checkWith(clusterSchema, input, name, clusterProblems);
 }
 
 /** Every problem of a cluster's settings or arguments; none means they are sound. */
@@ -296,9 +298,7 @@ export type DirectorArgsSpec = z.output<typeof directorArgsSchema>;
 
 /** A Director's arguments checked with the same rules and words as a cluster's, every default applied. */
 export function checkDirectorArgs(args: unknown, name: PathNamer = codePath): Checked<DirectorArgsSpec> {
-    const parsed = directorArgsSchema.safeParse(args);
-    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
-    return checkedBy(directorProblems(parsed.data, name), parsed.data);
+    return checkWith(directorArgsSchema, args, name, directorProblems);
 }
 
 function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name: PathNamer): string[] {
@@ -337,27 +337,45 @@ function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name:
 }
 
 /** A RealServer's arguments as checked. */
-const realServerArgsSchema = z.object({
+const realServerVipSchema = z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) });
+
+export const realServerArgsFields: {
+    /** The real server's name on the host (its unit, state directory, and default page). */
+    hostName: typeof hostNameSchema;
+    /** The real server's address (RIP), e.g. 192.168.2.100/24 on eth1. */
+    address: typeof interfaceAddressSchema;
+    /**
+     * Its default route: the director's DIP for VS/NAT, a router for VS/DR and VS/TUN (replies go past the
+     * director). Absent: the default route is left as it is.
+     */
+    gateway: z.ZodOptional<typeof ipv4Schema>;
+    /** The VIPs it serves by VS/DR (on lo) or VS/TUN (on tunl0); none for VS/NAT. */
+    vips: z.ZodDefault<z.ZodArray<typeof realServerVipSchema>>;
+    /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
+    page: z.ZodOptional<z.ZodString>;
+} = {
     hostName: hostNameSchema,
     address: interfaceAddressSchema,
     gateway: ipv4Schema.optional(),
-    vips: z.array(z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) })).default([]),
+    vips: z.array(realServerVipSchema).default([]),
     page: z.string({ error: "must be the text of the test page" }).optional(),
-});
+};
+
+const realServerArgsSchema = z.object(realServerArgsFields);
+
+/** A RealServer's arguments before their defaults. */
+export type RealServerArgsInput = z.input<z.ZodObject<typeof realServerArgsFields>>;
 
 /** A RealServer's arguments checked, defaults applied. */
 export type RealServerArgsSpec = z.output<typeof realServerArgsSchema>;
 
 /** A RealServer's arguments checked, with the same words as a cluster's. */
 export function checkRealServerArgs(args: unknown, name: PathNamer = codePath): Checked<RealServerArgsSpec> {
-    const parsed = realServerArgsSchema.safeParse(args);
-    if (!parsed.success) return { problems: zodProblems(parsed.error, name) };
-    const { address, gateway } = parsed.data;
-    const problems =
+    return checkWith(realServerArgsSchema, args, name, ({ address, gateway }, name) =>
         gateway !== undefined && !inNetwork(gateway, address)
             ? [
                   `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
               ]
-            : [];
-    return checkedBy(problems, parsed.data);
+            : [],
+    );
 }
