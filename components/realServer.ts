@@ -8,9 +8,9 @@
 // all of it and restores what it replaced.
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../resources";
-import { cidr, defaultPage, InterfaceAddress } from "../src/spec";
-import { checkRealServerArgs, RealServerArgsSpec } from "../src/validate";
-import type { InputOf } from "../resources/inputTypes";
+import { cidr, defaultPage } from "../src/spec";
+import { checkRealServerArgs, RealServerArgsInput, RealServerArgsSpec } from "../src/validate";
+import type { InputFields, InputOf } from "../resources/inputTypes";
 import { ChangesAfter, changeDependsOn, checked } from "./inputs";
 
 /** The web server package and unit that serve the test page, and where its page lives. */
@@ -18,33 +18,23 @@ export const HTTPD = "lighttpd";
 export const TEST_PAGE = "/var/www/html/index.html";
 
 /** A VIP the real server takes packets for without the director rewriting them (VS/DR on lo, VS/TUN on tunl0). */
-export interface RealServerVip {
-    address: string;
-    forwarding: "dr" | "tun";
-}
+export type RealServerVip = RealServerArgsSpec["vips"][number];
 
-export interface RealServerArgs {
+// The arguments are the real server's schema (src/validate.ts: each field's rule, default and meaning) with
+// inputs for values; the number of VIPs stays plain, as it decides what is declared.
+export type RealServerArgs = InputFields<Pick<RealServerArgsInput, "address" | "gateway" | "page">> & {
     /** How to reach the real server over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The real server's name on the host (its unit, state directory, and default page). Default: the resource name. */
     hostName?: string;
-    /** The real server's address (RIP), e.g. 192.168.2.100/24 on eth1. */
-    address: InputOf<InterfaceAddress>;
-    /**
-     * Its default route: the director's DIP for VS/NAT, a router for VS/DR and VS/TUN (replies go past the
-     * director). Absent: the default route is left as it is.
-     */
-    gateway?: pulumi.Input<string | undefined>;
     /** The VIPs it serves by VS/DR or VS/TUN (none for VS/NAT). Their number is fixed; their values may be computed. */
     vips?: InputOf<RealServerVip>[];
-    /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
-    page?: pulumi.Input<string | undefined>;
     /**
      * What its host changes wait for besides its own package: in a cluster, every host's packages, so that a
      * host whose apt fails leaves all of them unchanged (LvsCluster sets it). Default: nothing else.
      */
     changesAfter?: ChangesAfter;
-}
+};
 
 /** The kernel settings VS/DR and VS/TUN need on a real server (the kernel's LVS documentation). */
 function realServerSysctls(spec: RealServerArgsSpec): Record<string, string> {
