@@ -153,26 +153,21 @@ export function servicePort(vs: { fwmark?: unknown; port?: number }): number | u
     return vs.fwmark === undefined ? (vs.port ?? DEFAULT_SERVICE_PORT) : vs.port;
 }
 
-/** The port a real server's entry gets when it names none (see `entryFields.port`). */
-function defaultEntryPort(vs: ServiceIdentity): number {
-    if (vs.fwmark !== undefined) return 0;
-    return vs.forwarding === "nat" ? REAL_SERVER_PORT : (vs.port ?? DEFAULT_SERVICE_PORT);
-}
-
 /**
  * A service with the defaults that depend on its other fields: its port (80 when it has no firewall mark), and
- * each real server's port (`realServers`, its entries). The schemas below give the others.
+ * each real server's port (`realServers`, its entries; see `entryFields.port`). The schemas below give the others.
  */
 export function completeService<S extends ServiceIdentity, E extends { port?: number }>(
     vs: S,
     realServers: E[],
 ): Omit<S, "port" | "realServers"> & { port?: number; realServers: (E & { port: number })[] } {
     const port = servicePort(vs);
+    const entryPort = vs.fwmark !== undefined ? 0 : vs.forwarding === "nat" ? REAL_SERVER_PORT : port!;
     const { port: _given, realServers: _listed, ...rest } = vs as S & { realServers?: unknown };
     return {
         ...rest,
         ...(port !== undefined ? { port } : {}),
-        realServers: realServers.map((e) => ({ ...e, port: e.port ?? defaultEntryPort({ ...vs, port }) })),
+        realServers: realServers.map((e) => ({ ...e, port: e.port ?? entryPort })),
     };
 }
 
