@@ -10,10 +10,10 @@ import type { InputFields, InputOf } from "../resources/inputTypes";
 import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
-import { stateOf } from "../resources/virtualService/state";
+import { stateOf, TABLE_FIELDS } from "../resources/virtualService/state";
 import { cidr, serviceName } from "../src/spec";
 import { checkDirectorArgs, DirectorArgsInput, DirectorArgsSpec } from "../src/validate";
-import { ChangesAfter, changeDependsOn, checked } from "./inputs";
+import { ChangesAfter, changeDependsOn, checked, fieldsOf } from "./inputs";
 
 // The arguments are the director's schema (src/validate.ts, its services' fields in src/ipvs/serviceSchema.ts:
 // each field's rule, default and meaning) with inputs for values.
@@ -128,14 +128,7 @@ export class Director extends pulumi.ComponentResource {
                 {
                     connection,
                     hostName,
-                    protocol: state.protocol,
-                    address: state.address,
-                    port: state.port,
-                    fwmark: state.fwmark,
-                    scheduler: state.scheduler,
-                    flags: state.flags,
-                    persistence: state.persistence,
-                    realServers: state.realServers,
+                    ...fieldsOf(state, TABLE_FIELDS),
                     drainTimeout: spec.drainTimeout,
                 },
                 { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] },

@@ -70,6 +70,14 @@ export function checked<In, T>(
     return out;
 }
 
+/**
+ * Each of `keys` of an output's value, as an output of its own: for arguments whose object must stay plain
+ * (a resource's properties, a component's per-service arguments) while their values come from one output.
+ */
+export function fieldsOf<T, K extends keyof T>(value: pulumi.Output<T>, keys: readonly K[]): { [P in K]: pulumi.Output<T[P]> } {
+    return Object.fromEntries(keys.map((key) => [key, value.apply((v) => v[key])])) as unknown as { [P in K]: pulumi.Output<T[P]> };
+}
+
 /** `fn` of a value: at once when it is known, else once it is. */
 export function mapInput<V, U>(value: V, fn: (value: pulumi.Unwrap<V>) => U): U | pulumi.Output<U> {
     if (isKnown(value)) return fn(value as pulumi.Unwrap<V>);

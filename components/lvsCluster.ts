@@ -12,7 +12,7 @@ import { clusterServiceSchema, directorServiceSchema } from "../src/ipvs/service
 import { ClusterInput, ClusterSpec, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
 import { checkCluster } from "../src/validate";
 import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
-import { checked } from "./inputs";
+import { checked, fieldsOf } from "./inputs";
 import { RealServer } from "./realServer";
 
 /** A host's SSH connection as `@pulumi/command`'s `remote.ConnectionArgs` takes it. */
@@ -75,9 +75,8 @@ export function directorServices(
     const byAddress = spec.apply(servicesByAddress);
     return (virtualServices ?? DEFAULT_VIRTUAL_SERVICES).map((vs, s) => {
         const service = byAddress.apply((all) => all[s]!);
-        const fields = Object.fromEntries(SERVICE_FIELDS.map((field) => [field, service.apply((v) => v[field])]));
         return {
-            ...fields,
+            ...fieldsOf(service, SERVICE_FIELDS),
             name: virtualServiceResourceName(vs, `LvsCluster ${cluster}: virtualServices[${s}]`),
             // Whether a service has a firewall mark decides what the director declares: known from the arguments.
             ...(vs.fwmark !== undefined ? { fwmark: service.apply((v) => v.fwmark!) } : {}),

@@ -62,10 +62,8 @@ export type VirtualServiceInputs = z.input<typeof virtualServiceStateSchema>;
 export type VirtualServiceState = z.output<typeof virtualServiceStateSchema>;
 
 /** What of the state stands for the table (the rest says how to apply it, and what a refresh reads back). */
-type TableFields = Pick<
-    VirtualServiceState,
-    "protocol" | "address" | "port" | "fwmark" | "scheduler" | "flags" | "persistence" | "realServers"
->;
+export const TABLE_FIELDS = ["protocol", "address", "port", "fwmark", "scheduler", "flags", "persistence", "realServers"] as const;
+type TableFields = Pick<VirtualServiceState, (typeof TABLE_FIELDS)[number]>;
 
 /** A table as the resource's inputs: the service's fields, and its real servers keyed `address:port`. */
 export function stateOf(table: ServiceTable): TableFields {
