@@ -5,12 +5,13 @@
 // the lvs provider, read back on refresh: drift shows in a preview and
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "../resources/pulumiCore";
-import { Addresses, FirewallMarks, HostConnection, Package, Sysctls, VirtualService } from "../resources";
+import { Addresses, FirewallMarks, HostConnection, Keepalived, Package, Sysctls, VirtualService } from "../resources";
 import type { InputFields, InputOf } from "../resources/inputTypes";
 import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
 import { DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
 import { stateOf, TABLE_FIELDS } from "../resources/virtualService/state";
+import { keepalivedServicesOf } from "../resources/keepalived/state";
 import { cidr, serviceName } from "../src/spec";
 import { checkDirectorArgs, DirectorArgsInput, DirectorArgsSpec } from "../src/validate";
 import { ChangesAfter, changeDependsOn, checked, fieldsOf } from "./inputs";
@@ -24,7 +25,8 @@ export type DirectorRealServer = DirectorServiceInput["realServers"][number];
 
 /**
  * A virtual service of the director. Its `name` (or else its protocol and port, or its mark) must be known when
- * it is declared: it names the service's resource. Whether it has a firewall mark must be known too.
+ * it is declared: it names the service's resource. Whether it has a firewall mark, and whether it has a health
+ * check, must be known too.
  */
 export type DirectorVirtualService = Pick<DirectorServiceInput, "name"> & InputFields<Omit<DirectorServiceInput, "name">>;
 
@@ -106,8 +108,10 @@ export class Director extends pulumi.ComponentResource {
     public readonly ipvsRules: pulumi.Output<string[]>;
     /** The scheduler of each virtual service. */
     public readonly schedulers: pulumi.Output<string[]>;
-    /** One resource per virtual service, in order. */
+    /** One resource per virtual service, in order (none when keepalived holds the table). */
     public readonly virtualServices: VirtualService[];
+    /** keepalived holding the table and checking the real servers, when a service has a health check. */
+    public readonly keepalived?: Keepalived;
     /** The packages it installs (ipvsadm, nftables), which come before any change of a cluster on any host. */
     public readonly packages: pulumi.Resource[] = [];
 
@@ -118,29 +122,44 @@ export class Director extends pulumi.ComponentResource {
         const spec = checked(this, `Director ${name} arguments`, { ...own, hostName, virtualServices } as InputOf<DirectorArgsInput>, (d) =>
             checkDirectorArgs(d),
         );
-        const ready = container ? [] : this.hostFacts(name, hostName, args, spec);
+        // A health check anywhere puts the whole table in keepalived's hands (one owner per director).
+        const healthChecked = virtualServices.some((vs) => vs.healthCheck !== undefined);
+        if (healthChecked && container) {
+            throw new pulumi.RunError(
+                `Director ${name}: healthCheck needs a director host with systemd, where keepalived runs; a container ` +
+                    "director has none: leave healthCheck out, or use host directors (LvsCluster)",
+            );
+        }
+        const ready = container ? [] : this.hostFacts(name, hostName, args, spec, healthChecked);
         // The tables, built once from the checked arguments: what each service's resource is given, and the rules output.
         const tables = spec.apply((s) => s.virtualServices.map((vs) => serviceTable(s.vip.address, vs)));
-        this.virtualServices = virtualServices.map((vs, i) => {
-            const state = tables.apply((all) => stateOf(all[i]!));
-            return new VirtualService(
-                `${name}-${virtualServiceResourceName(vs, `Director ${name}: virtualServices[${i}]`)}`,
-                {
-                    connection,
-                    hostName,
-                    ...fieldsOf(state, TABLE_FIELDS),
-                    drainTimeout: spec.drainTimeout,
-                },
-                { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] },
+        const tableOptions = { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] };
+        if (healthChecked) {
+            this.keepalived = new Keepalived(
+                `${name}-keepalived-config`,
+                { connection, hostName, virtualServices: tables.apply(keepalivedServicesOf), drainTimeout: spec.drainTimeout },
+                tableOptions,
             );
-        });
+            this.virtualServices = [];
+        } else {
+            this.virtualServices = virtualServices.map((vs, i) => {
+                const state = tables.apply((all) => stateOf(all[i]!));
+                return new VirtualService(
+                    `${name}-${virtualServiceResourceName(vs, `Director ${name}: virtualServices[${i}]`)}`,
+                    { connection, hostName, ...fieldsOf(state, TABLE_FIELDS), drainTimeout: spec.drainTimeout },
+                    tableOptions,
+                );
+            });
+        }
 
         this.vip = spec.vip.address;
         this.vipUrl = spec.apply((s) => {
             const first = s.virtualServices.find((vs) => vs.port !== undefined);
             return `http://${s.vip.address}${first ? `:${first.port}` : ""}/`;
         });
-        this.ipvsTable = pulumi.all(this.virtualServices.map((vs) => vs.ipvsTable)).apply((tables) => tables.join("\n"));
+        this.ipvsTable = this.keepalived
+            ? this.keepalived.ipvsTable
+            : pulumi.all(this.virtualServices.map((vs) => vs.ipvsTable)).apply((tables) => tables.join("\n"));
         this.ipvsRules = tables.apply((all) => all.flatMap(savedRules));
         this.schedulers = spec.apply((s) => s.virtualServices.map((vs) => vs.scheduler));
         this.registerOutputs({
@@ -152,8 +171,17 @@ export class Director extends pulumi.ComponentResource {
         });
     }
 
-    /** What a host director needs besides its table: ipvsadm, its kernel settings, the VIP and DIP, the firewall marks. */
-    private hostFacts(name: string, hostName: string, args: DirectorArgs, spec: pulumi.Output<DirectorArgsSpec>): pulumi.Resource[] {
+    /**
+     * What a host director needs besides its table: ipvsadm (and keepalived, for health checks), its kernel
+     * settings, the VIP and DIP, the firewall marks.
+     */
+    private hostFacts(
+        name: string,
+        hostName: string,
+        args: DirectorArgs,
+        spec: pulumi.Output<DirectorArgsSpec>,
+        healthChecked: boolean,
+    ): pulumi.Resource[] {
         const connection = args.connection;
         // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
         const ipvsadm = new Package(
@@ -166,7 +194,10 @@ export class Director extends pulumi.ComponentResource {
         const nftables = marks
             ? new Package(`${name}-nftables`, { connection, hostName, package: "nftables" }, { parent: this })
             : undefined;
-        this.packages.push(ipvsadm, ...(nftables ? [nftables] : []));
+        const keepalived = healthChecked
+            ? new Package(`${name}-keepalived`, { connection, hostName, package: "keepalived" }, { parent: this })
+            : undefined;
+        this.packages.push(ipvsadm, ...(nftables ? [nftables] : []), ...(keepalived ? [keepalived] : []));
         const after = (own: pulumi.Resource[]) => changeDependsOn(own, args.changesAfter);
         const ready: pulumi.Resource[] = [...this.packages];
         ready.push(

@@ -60,10 +60,11 @@ function forwardingOf(vs: ClusterVirtualServiceArgs): ForwardingMethod {
 
 /**
  * The fields of a director's virtual service a cluster takes from its checked spec: all of the schema's but
- * the two that must be known when the service is declared (its name, and whether it has a firewall mark).
+ * the three that must be known when the service is declared (its name, whether it has a firewall mark, and
+ * whether it has a health check).
  */
 const SERVICE_FIELDS = Object.keys(directorServiceSchema.shape).filter(
-    (field) => field !== "name" && field !== "fwmark",
+    (field) => field !== "name" && field !== "fwmark" && field !== "healthCheck",
 ) as (keyof ServiceByAddress)[];
 
 /** The director's virtual services of a cluster: each from the checked spec, its real servers by address. */
@@ -80,6 +81,8 @@ export function directorServices(
             name: virtualServiceResourceName(vs, `LvsCluster ${cluster}: virtualServices[${s}]`),
             // Whether a service has a firewall mark decides what the director declares: known from the arguments.
             ...(vs.fwmark !== undefined ? { fwmark: service.apply((v) => v.fwmark!) } : {}),
+            // Whether a service is health-checked decides whether keepalived holds the table.
+            ...(vs.healthCheck !== undefined ? { healthCheck: service.apply((v) => v.healthCheck!) } : {}),
         } as DirectorVirtualService;
     });
 }
@@ -96,13 +99,21 @@ export function realServerAddresses(
     );
 }
 
-/** How the services reach one real server: what it needs on its side (a route, or the VIP on lo or tunl0). */
+/**
+ * How the services reach one real server: what it needs on its side (a route, or the VIP on lo or tunl0). A
+ * real server in no service keeps what the cluster's services give their real servers when they agree (all
+ * VS/NAT, or all VS/DR and VS/TUN): taken out of its last service, it is drained, and its open connections
+ * need the route through the director (or the VIP) until they end; the director's drain and the real
+ * server's own change run in the same `up`, side by side.
+ */
 function methodsOf(args: LvsClusterArgs, realServer: string): Set<ForwardingMethod> {
-    return new Set(
-        (args.virtualServices ?? DEFAULT_VIRTUAL_SERVICES)
-            .filter((vs) => (vs.realServers ?? args.realServers).some((entry) => entry.name === realServer))
-            .map(forwardingOf),
+    const services = args.virtualServices ?? DEFAULT_VIRTUAL_SERVICES;
+    const own = new Set(
+        services.filter((vs) => (vs.realServers ?? args.realServers).some((entry) => entry.name === realServer)).map(forwardingOf),
     );
+    if (own.size > 0) return own;
+    const all = new Set(services.map(forwardingOf));
+    return all.has("nat") && all.size > 1 ? own : all;
 }
 
 /**

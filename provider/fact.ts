@@ -25,6 +25,11 @@ export interface Fact<D extends Props = Props> {
     type: string;
     /** Validates the desired state and fills in what is implied (e.g. `running: true`). */
     schema: z.ZodType<D>;
+    /**
+     * What the checked state implies and no program gives, filled in at the check (keepalived.conf, rendered
+     * from the services), so that the diff compares it with what a refresh read back.
+     */
+    derive?(desired: D): Partial<D>;
     /** Top-level properties whose change replaces the resource (a different thing on the host). */
     replaceOn: readonly string[];
     /** Names the host in messages and scripts: the desired state's `name`. */

@@ -146,7 +146,7 @@ export class LvsProviderServer extends PluginService {
             delete plain.connection;
             if (!containsUnknown(plain)) {
                 const parsed = fact.schema.safeParse(plain);
-                if (parsed.success) inputs = { ...(parsed.data as Props), connection };
+                if (parsed.success) inputs = { ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection };
                 else issues("", parsed.error);
             }
             resp.setInputs(toStruct(inputs));

@@ -9,6 +9,7 @@ import { packageFact } from "../resources/package/server";
 import { serviceFact } from "../resources/service/server";
 import { sysctlsFact } from "../resources/sysctls/server";
 import { virtualServiceFact } from "../resources/virtualService/server";
+import { keepalivedFact } from "../resources/keepalived/server";
 import type { DockerExecConnection } from "./dockerExec";
 import { SshTransport, Transport } from "./host";
 import { checkedConnection } from "./connection";
@@ -39,7 +40,7 @@ function providerService(engineAddress: string | undefined): LvsProviderServer {
     const ssh = new SshPool((message) => log("", message), false);
     process.once("exit", () => ssh.close());
     return new LvsProviderServer(
-        [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact],
+        [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, firewallMarksFact, virtualServiceFact, keepalivedFact],
         (connection, hostName, options) => {
             const checked = checkedConnection(connection);
             return "docker" in checked

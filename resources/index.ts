@@ -4,6 +4,7 @@ export * from "./connection";
 export * from "./addresses";
 export * from "./file";
 export * from "./firewallMarks";
+export * from "./keepalived";
 export * from "./package";
 export * from "./service";
 export * from "./sysctls";

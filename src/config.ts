@@ -102,6 +102,7 @@ const serviceShape = {
     persistence: z.unknown().optional(),
     persistenceNetmask: z.unknown().optional(),
     forwarding: z.unknown().optional(),
+    healthCheck: z.unknown().optional(),
 };
 const virtualServiceSchema = z.strictObject(serviceShape).default({});
 const virtualServicesSchema = z

@@ -87,6 +87,11 @@ export function checkContainerCluster(input: ContainerClusterInput, name: PathNa
                 `${name(at("fwmark"))}: firewall-mark services need the director's nftables rules, which pulumi-lvs keeps ` +
                     "on hosts only: give the service a port, or run the cluster on hosts",
             );
+        if (vs.healthCheck !== undefined)
+            problems.push(
+                `${name(at("healthCheck"))}: health checks run in keepalived, which pulumi-lvs keeps on hosts with ` +
+                    "systemd only: leave healthCheck out, or run the cluster on hosts",
+            );
     });
     if (typeof input.containers.image !== "string" || input.containers.image === "")
         problems.push(`${name(["containers", "image"])}: missing: the image every container runs, e.g. pulumi-lvs/lab-host:1`);

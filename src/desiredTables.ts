@@ -20,6 +20,7 @@ export function serviceTable(vip: string, vs: ServiceByAddress): ServiceTable {
             ...(vs.persistence ? { persistence: vs.persistence } : {}),
         },
         realServers: vs.realServers.map((rs) => ({ address: rs.address, port: rs.port, forwarding: vs.forwarding, weight: rs.weight })),
+        ...(vs.healthCheck ? { healthCheck: vs.healthCheck } : {}),
     };
 }
 

@@ -1,8 +1,12 @@
 // A director's live IPVS state for people: each virtual service of the stack
 // with its real servers' active and inactive connections and counters, a bar
 // per real server for its share of the connections, and whether the live
-// table matches what the stack wants (and if not, how it differs).
-import { entryKey, EntryCounters, serviceKey, ServiceTable, TableCounters } from "./ipvs";
+// table matches what the stack wants (and if not, how it differs). Where
+// keepalived checks a service, each real server's health as keepalived shows
+// it in the table: at weight 0 (inhibit_on_failure) or gone, it is down, and
+// that is keepalived doing its job, not a difference from the stack.
+import { entryKey, EntryCounters, RealServerEntry, serviceKey, ServiceTable, TableCounters } from "./ipvs";
+import { entriesTracked } from "./keepalived/plan";
 import { FORWARDING_LISTED } from "./ipvs/render";
 
 /** How a live service differs from the desired one, one line per difference (none: it matches). */
@@ -18,9 +22,11 @@ export function differences(desired: ServiceTable, live: ServiceTable | undefine
     const liveEntries = new Map(live.realServers.map((e) => [entryKey(e), e]));
     for (const e of desired.realServers) {
         const found = liveEntries.get(entryKey(e));
-        if (!found) out.push(`real server ${entryKey(e)} is missing`);
-        else {
-            if (found.weight !== e.weight) out.push(`real server ${entryKey(e)} has weight ${found.weight} (stack: ${e.weight})`);
+        if (!found) {
+            if (entriesTracked(desired)) out.push(`real server ${entryKey(e)} is missing`);
+        } else {
+            if (found.weight !== e.weight && healthOf(desired, e, found) !== "down")
+                out.push(`real server ${entryKey(e)} has weight ${found.weight} (stack: ${e.weight})`);
             if (found.forwarding !== e.forwarding)
                 out.push(`real server ${entryKey(e)} is forwarded by ${found.forwarding} (stack: ${e.forwarding})`);
         }
@@ -30,9 +36,27 @@ export function differences(desired: ServiceTable, live: ServiceTable | undefine
     return out;
 }
 
+/**
+ * A real server's health as keepalived shows it in the table: down when its check took it out (weight 0 with
+ * inhibit_on_failure, or no entry without); undefined where nothing checks the service.
+ */
+export function healthOf(desired: ServiceTable, entry: RealServerEntry, live: RealServerEntry | undefined): "up" | "down" | undefined {
+    const hc = desired.healthCheck;
+    if (!hc) return undefined;
+    if (!live) return hc.inhibitOnFailure ? undefined : "down";
+    return live.weight === 0 && entry.weight > 0 && hc.inhibitOnFailure ? "down" : "up";
+}
+
 function bar(share: number, width = 20): string {
     const filled = Math.round(Math.max(0, Math.min(1, share)) * width);
     return "█".repeat(filled) + "░".repeat(width - filled);
+}
+
+/** A row's health column: its state as keepalived shows it (none where nothing checks the service). */
+function health(want: ServiceTable, live: RealServerEntry): string {
+    const wanted = want.realServers.find((e) => entryKey(e) === entryKey(live));
+    const state = wanted ? healthOf(want, wanted, live) : undefined;
+    return state === undefined ? "" : state === "up" ? "  health: up" : "  health: DOWN (failing its check: weight 0)";
 }
 
 /** The report: one block per desired service, rows per real server (live ones, and desired ones that are missing). */
@@ -48,9 +72,11 @@ export function renderStatus(
         const key = serviceKey(want.service);
         const have = live.find((t) => serviceKey(t.service) === key);
         const diff = differences(want, have);
+        const hc = want.healthCheck;
         lines.push(
             `${director}: service ${key} ${have ? have.service.scheduler : "-"}: ` +
-                `${diff.length === 0 ? "matches the stack" : "DIFFERS from the stack"}`,
+                `${diff.length === 0 ? "matches the stack" : "DIFFERS from the stack"}` +
+                (hc ? `; health: keepalived's ${hc.type}${hc.type === "HTTP_GET" ? ` ${hc.path}` : ""} every ${hc.delayLoop} s` : ""),
         );
         for (const d of diff) lines.push(`  ! ${d}`);
         const rows = [...(have?.realServers ?? [])];
@@ -73,8 +99,16 @@ export function renderStatus(
                     `${String(c?.activeConnections ?? 0).padStart(7)} ` +
                     `${String(c?.inactiveConnections ?? 0).padStart(7)} ${String(c?.connections ?? 0).padStart(8)} ` +
                     `${String(c?.inPackets ?? 0).padStart(9)} ${String(c?.outPackets ?? 0).padStart(9)}  ` +
-                    `${bar(total ? conns / total : 0)} ${total ? Math.round((100 * conns) / total) : 0}%`,
+                    `${bar(total ? conns / total : 0)} ${total ? Math.round((100 * conns) / total) : 0}%` +
+                    health(want, e),
             );
+        }
+        // Without inhibit_on_failure keepalived removes a failing server: listed, as down.
+        for (const e of want.realServers) {
+            if (!rows.some((r) => entryKey(r) === entryKey(e)) && healthOf(want, e, undefined) === "down")
+                lines.push(
+                    `  ${`${names.get(e.address) ? `${names.get(e.address)} ` : ""}${entryKey(e)}`.padEnd(26)} DOWN: out of the table`,
+                );
         }
         if (rows.length === 0) lines.push("  (no real server in the live table)");
     }

@@ -196,6 +196,30 @@ function identityProblems(vs: ServiceShape, at: (...rest: Path) => Path, name: P
     return problems;
 }
 
+/** What keepalived's checkers can check: they connect over TCP, to a port they know. */
+function healthCheckProblems(
+    vs: Pick<VirtualServiceSpec, "protocol" | "fwmark" | "healthCheck">,
+    at: (...rest: Path) => Path,
+    name: PathNamer,
+): string[] {
+    const hc = vs.healthCheck;
+    if (!hc) return [];
+    const problems: string[] = [];
+    if (vs.protocol !== "tcp") {
+        problems.push(
+            `${name(at("healthCheck", "type"))}: keepalived's ${hc.type} connects over TCP and cannot check a ${vs.protocol} ` +
+                "service: leave healthCheck out of it",
+        );
+    }
+    if (vs.fwmark !== undefined && hc.connectPort === undefined) {
+        problems.push(
+            `${name(at("healthCheck", "connectPort"))}: missing: a firewall-mark service's real servers have no port of ` +
+                "their own (0): give the port to check, such as 80",
+        );
+    }
+    return problems;
+}
+
 /** IPVS cannot map ports in DR or TUN: the real server gets the packet as the client sent it. */
 function portMappingProblem(vs: ServiceShape, entryPort: number, where: string): string | undefined {
     const wanted = vs.fwmark !== undefined ? 0 : vs.port;
@@ -215,7 +239,7 @@ function serviceProblems(virtualServices: VirtualServiceSpec[], realServers: { n
     const taken = new Map<string, Path>();
     virtualServices.forEach((vs, s) => {
         const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
-        problems.push(...identityProblems(vs, at, name, taken));
+        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name));
         vs.realServers.forEach((entry, e) => {
             if (!known.has(entry.name)) {
                 problems.push(
@@ -317,7 +341,7 @@ function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name:
     const taken = new Map<string, Path>();
     virtualServices.forEach((vs, s) => {
         const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
-        problems.push(...identityProblems(vs, at, name, taken));
+        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name));
         vs.realServers.forEach((entry, e) => {
             const mapping = portMappingProblem(vs, entry.port, name(at("realServers", e, "port")));
             if (mapping) problems.push(mapping);

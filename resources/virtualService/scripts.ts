@@ -9,7 +9,7 @@
 // service pulumi-lvs keeps on a director goes, the rules file, AUTO and the
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
-import { lines, sh, shellQuote, words } from "../../src/shell";
+import { lines, raw, sh, shellQuote, words } from "../../src/shell";
 import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "../../src/hostScript";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
@@ -83,12 +83,17 @@ function saveRules(): string {
     ).trimEnd();
 }
 
-/** The file that marks a service as one pulumi-lvs keeps on this director. */
-export function serviceMarker(service: string[]): string {
-    return `"$state"/services/${service
+/** The file that marks a service as one pulumi-lvs keeps on this director (in `dir`: its own table's, or keepalived's). */
+export function serviceMarker(service: string[], dir: "services" | "keepalived" = "services"): string {
+    return `"$state"/${dir}/${service
         .join("_")
         .replace(/^-+/, "")
         .replace(/[^A-Za-z0-9_.:-]/g, "_")}`;
+}
+
+/** The file that marks a service as one keepalived holds (lvs:keepalived:Keepalived), which this table leaves alone. */
+export function keepalivedMarker(service: string[]): string {
+    return serviceMarker(service, "keepalived");
 }
 
 /** Turns on Debian's restore at boot (AUTO="true", the ipvsadm service enabled), recording both original settings first. */
@@ -145,7 +150,8 @@ export function removeServiceScript(director: string, service: string[]): string
         preamble(director),
         BOOT_SERVICE,
         HOST_LOCK,
-        sh`if ipvsadm -L -n ${words(service)} >/dev/null 2>&1; then ipvsadm -D ${words(service)}; fi`,
+        // A service handed over to keepalived (marked by lvs:keepalived:Keepalived) is keepalived's now: it stays.
+        sh`if [ ! -e ${raw(keepalivedMarker(service))} ] && ipvsadm -L -n ${words(service)} >/dev/null 2>&1; then ipvsadm -D ${words(service)}; fi`,
         'mkdir -p "$state"',
         `rm -f ${serviceMarker(service)}`,
         saveRules(),

@@ -7,20 +7,12 @@
 // state's schema, and its turning into the model, are the program's too
 // (./state.ts).
 import { z } from "zod";
-import {
-    describeChange,
-    parseCounters,
-    parseSavedRules,
-    planSync,
-    savedRules,
-    serviceArgument,
-    serviceKey,
-    ServiceTable,
-} from "../../src/ipvs";
+import { describeChange, parseSavedRules, planSync, savedRules, serviceArgument, serviceKey, ServiceTable } from "../../src/ipvs";
 import { stateOf, tableOf, VirtualServiceState, virtualServiceStateSchema } from "./state";
-import { applyTableScript, listServiceScript, parseTableRead, readTableScript, removeServiceScript } from "./scripts";
+import { applyTableScript, parseTableRead, readTableScript, removeServiceScript } from "./scripts";
 import { defineFact, FactContext } from "../../provider/fact";
 import { runScript } from "../../provider/host";
+import { drain } from "../../provider/drain";
 
 interface LiveTable {
     table?: ServiceTable;
@@ -38,35 +30,6 @@ async function readLive(ctx: FactContext, d: VirtualServiceState): Promise<LiveT
     return { table: live, saved: same(live, saved), restoreAtBoot: read.restoreAtBoot };
 }
 
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits until the drained entries have no active connection, or the deadline passes. */
-async function drain(ctx: FactContext, d: VirtualServiceState, entries: string[]): Promise<void> {
-    const table = tableOf(d);
-    const svc = serviceArgument(table.service);
-    const key = serviceKey(table.service);
-    const deadline = Date.now() + d.drainTimeout * 1000;
-    for (;;) {
-        const listing = await runScript(ctx.transport, "drain check", listServiceScript(d.hostName, svc), ctx.warn);
-        const counters = parseCounters(listing).get(key);
-        const busy = entries.map((e) => ({ entry: e, active: counters?.get(e)?.activeConnections ?? 0 })).filter((e) => e.active > 0);
-        if (busy.length === 0) return;
-        const left = Math.ceil((deadline - Date.now()) / 1000);
-        const what = busy.map((b) => `${b.entry}: ${b.active} active connection${b.active === 1 ? "" : "s"}`).join(", ");
-        if (left <= 0) {
-            ctx.warn(
-                `service ${key}: drain deadline of ${d.drainTimeout} s reached with ${what}; going ahead (raise ` +
-                    `lvs:drainTimeout to wait longer)`,
-            );
-            return;
-        }
-        ctx.status(`service ${key}: draining ${what} (${left} s left)`);
-        await sleep(1000);
-    }
-}
-
 /** Converges the live service into the desired one, in place; returns the listing after the change. */
 async function converge(ctx: FactContext, d: VirtualServiceState): Promise<{ ipvsTable: string }> {
     const desired = tableOf(d);
@@ -76,7 +39,7 @@ async function converge(ctx: FactContext, d: VirtualServiceState): Promise<{ ipv
     for (const change of plan.changes) ctx.status(describeChange(desired.service, change));
     let listing = await runScript(ctx.transport, "IPVS table change", applyTableScript(d.hostName, svc, plan.apply), ctx.warn);
     if (plan.drain.length > 0) {
-        await drain(ctx, d, plan.drain);
+        await drain(ctx, d.hostName, desired.service, plan.drain, d.drainTimeout);
         listing = await runScript(ctx.transport, "IPVS table change", applyTableScript(d.hostName, svc, plan.remove), ctx.warn);
     }
     return { ipvsTable: listing.trimEnd() };

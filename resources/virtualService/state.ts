@@ -63,7 +63,7 @@ export type VirtualServiceState = z.output<typeof virtualServiceStateSchema>;
 
 /** What of the state stands for the table (the rest says how to apply it, and what a refresh reads back). */
 export const TABLE_FIELDS = ["protocol", "address", "port", "fwmark", "scheduler", "flags", "persistence", "realServers"] as const;
-type TableFields = Pick<VirtualServiceState, (typeof TABLE_FIELDS)[number]>;
+export type TableFields = Pick<VirtualServiceState, (typeof TABLE_FIELDS)[number]>;
 
 /** A table as the resource's inputs: the service's fields, and its real servers keyed `address:port`. */
 export function stateOf(table: ServiceTable): TableFields {

@@ -5,6 +5,7 @@
 // the same model is what a live table parses into, so desired and live
 // compare field by field (as kube-proxy's VirtualServer/RealServer and
 // cloudflare/ipvs's Service/Destination do).
+import type { HealthCheck } from "./serviceSchema";
 
 /** Transport protocols of a virtual service (`-t`, `-u`, `--sctp-service`). */
 export const PROTOCOLS = ["tcp", "udp", "sctp"] as const;
@@ -74,10 +75,15 @@ export interface RealServerEntry {
     weight: number;
 }
 
-/** A virtual service with its real servers: what one `lvs:ipvs:VirtualService` owns. */
+/**
+ * A virtual service with its real servers: what one `lvs:ipvs:VirtualService` owns, or one `virtual_server`
+ * of keepalived's, which also checks the real servers' health.
+ */
 export interface ServiceTable {
     service: VirtualService;
     realServers: RealServerEntry[];
+    /** keepalived's check of each real server (the kernel's table has no such thing). */
+    healthCheck?: HealthCheck;
 }
 
 export function isFirewallMark(service: AddressedService | FirewallMarkService): service is FirewallMarkService {

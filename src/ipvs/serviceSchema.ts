@@ -70,6 +70,99 @@ export const persistenceSchema = z.object({
     netmask: netmaskSchema.optional(),
 });
 
+/** keepalived's checkers that pulumi-lvs configures: an HTTP request answered with a status, or a TCP connection accepted. */
+export const HEALTH_CHECKERS = ["HTTP_GET", "TCP_CHECK"] as const;
+
+/**
+ * How often and how patiently a real server is checked, in keepalived's words. The defaults detect a failed
+ * server within about 3 s (`delayLoop + retry × delayBeforeRetry`), where keepalived's own (60 s, 1, 1–3 s,
+ * 5 s) take over a minute.
+ */
+export const DEFAULT_HEALTH_TIMING = { delayLoop: 2, retry: 1, delayBeforeRetry: 1, connectTimeout: 1 } as const;
+/** What HTTP_GET asks for and expects when the service says nothing else. */
+export const DEFAULT_HEALTH_PATH = "/";
+export const DEFAULT_HEALTH_STATUS = 200;
+
+const seconds = (word: string, max: number) =>
+    z
+        .number({ error: `must be a number of seconds from 1 to ${max} (keepalived's ${word})` })
+        .int({ error: `must be a whole number of seconds from 1 to ${max} (keepalived's ${word})` })
+        .min(1, { error: `must be from 1 to ${max} seconds (keepalived's ${word})` })
+        .max(max, { error: `must be at most ${max} seconds (keepalived's ${word})` });
+
+/** What goes into keepalived.conf must stay one word on its line. */
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/;
+
+/** A virtual service's health check: keepalived checks each real server and takes a failing one out of rotation. */
+export const healthCheckFields = {
+    /** keepalived's checker: `HTTP_GET` (a request for `path` answered with `statusCode`) or `TCP_CHECK` (a connection accepted). */
+    type: z.enum(HEALTH_CHECKERS, {
+        error: (iss) =>
+            `unknown health check ${JSON.stringify(iss.input)}: use HTTP_GET (a request answered with a status) or TCP_CHECK ` +
+            "(a connection accepted)",
+    }),
+    /** HTTP_GET's `url { path }`. Default: `/`. */
+    path: z
+        .string({ error: "must be a URL path such as /health" })
+        .regex(HTTP_PATH, { error: (iss) => `${JSON.stringify(iss.input)} is not a URL path such as /health (no spaces or quotes)` })
+        .optional(),
+    /** HTTP_GET's `url { status_code }`: the status a healthy server answers with. Default: 200. */
+    statusCode: z
+        .number({ error: "must be an HTTP status from 100 to 599" })
+        .int({ error: "must be an HTTP status from 100 to 599" })
+        .min(100, { error: "must be an HTTP status from 100 to 599" })
+        .max(599, { error: "must be an HTTP status from 100 to 599" })
+        .optional(),
+    /** keepalived's `connect_port`: the port checked. Default: the real server's port (needed for a firewall-mark service). */
+    connectPort: portSchema("the health check's connectPort").optional(),
+    /** keepalived's `delay_loop`: seconds between checks of a real server. Default: 2. */
+    delayLoop: seconds("delay_loop", 3600).default(DEFAULT_HEALTH_TIMING.delayLoop),
+    /** keepalived's `retry`: failed checks retried before the server counts as down. Default: 1. */
+    retry: z
+        .number({ error: "must be a number of retries from 0 to 100 (keepalived's retry)" })
+        .int({ error: "must be a whole number of retries from 0 to 100 (keepalived's retry)" })
+        .min(0, { error: "must be from 0 to 100 (keepalived's retry)" })
+        .max(100, { error: "must be at most 100 (keepalived's retry)" })
+        .default(DEFAULT_HEALTH_TIMING.retry),
+    /** keepalived's `delay_before_retry`: seconds before a retry. Default: 1. */
+    delayBeforeRetry: seconds("delay_before_retry", 3600).default(DEFAULT_HEALTH_TIMING.delayBeforeRetry),
+    /** keepalived's `connect_timeout`: seconds a check waits for the server. Default: 1. */
+    connectTimeout: seconds("connect_timeout", 600).default(DEFAULT_HEALTH_TIMING.connectTimeout),
+    /**
+     * keepalived's `inhibit_on_failure`: a failing server gets weight 0 and its open connections finish, instead of
+     * being removed and cut. Default: true.
+     */
+    inhibitOnFailure: z.boolean({ error: "must be true or false" }).default(true),
+};
+
+/** A health check with its defaults: HTTP_GET's path and status filled in, nothing of HTTP's on a TCP_CHECK. */
+export const healthCheckSchema = z
+    .strictObject(healthCheckFields, {
+        error: (iss) =>
+            iss.code === "unrecognized_keys"
+                ? `unknown health check setting${iss.keys.length > 1 ? "s" : ""} ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}: ` +
+                  "use type, path, statusCode, connectPort, delayLoop, retry, delayBeforeRetry, connectTimeout, inhibitOnFailure"
+                : "must be a health check such as {type: HTTP_GET, path: /}",
+    })
+    .superRefine((hc, ctx) => {
+        if (hc.type !== "HTTP_GET") {
+            for (const field of ["path", "statusCode"] as const) {
+                if (hc[field] !== undefined)
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [field],
+                        message: `is HTTP_GET's: a TCP_CHECK only connects; leave ${field} out`,
+                    });
+            }
+        }
+    })
+    .transform((hc) =>
+        hc.type === "HTTP_GET" ? { ...hc, path: hc.path ?? DEFAULT_HEALTH_PATH, statusCode: hc.statusCode ?? DEFAULT_HEALTH_STATUS } : hc,
+    );
+
+/** A health check, checked and with its defaults. */
+export type HealthCheck = z.output<typeof healthCheckSchema>;
+
 export const protocolSchema = z.enum(PROTOCOLS, {
     error: (iss) => `unknown protocol ${JSON.stringify(iss.input)}: use one of ${PROTOCOLS.join(", ")}`,
 });
@@ -133,6 +226,12 @@ export const serviceFields = {
      * Default: `nat`.
      */
     forwarding: forwardingSchema.default(DEFAULT_FORWARDING),
+    /**
+     * keepalived's health check of each real server (`HTTP_GET` or `TCP_CHECK`, its timing and
+     * `inhibit_on_failure`). A director with a health-checked service runs keepalived, which then holds its whole
+     * table. Default: none (the table is pulumi-lvs's own, unchecked).
+     */
+    healthCheck: healthCheckSchema.optional(),
 };
 
 /** What a real server's entry has besides the server itself. */

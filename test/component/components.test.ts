@@ -163,6 +163,13 @@ describe("LvsCluster", () => {
         expect(all.get("lvs-rs2-test-page")!.inputs.content).toBe("<h1>rs2 (192.168.2.101)</h1>\n");
     });
 
+    it("keeps the DIP as default gateway of a real server taken out of every service, whose drained connections need it", async () => {
+        await tutorialCluster("out", (args) => {
+            args.virtualServices = [{ port: 80, realServers: [{ name: "rs1" }] }];
+        });
+        expect(custom("out").get("out-rs2-addresses")!.inputs).toMatchObject({ defaultRoute: { via: "192.168.2.1", interface: "eth1" } });
+    });
+
     it("computes the outputs users look up", async () => {
         const cluster = await tutorialCluster("lvs", (args) => (args.realServers[1] = { ...args.realServers[1]!, page: "two\n" }));
         expect(await value(cluster.vipUrl)).toBe("http://192.168.145.100:80/");
@@ -450,5 +457,37 @@ describe("Director and RealServer on their own", () => {
                     ".*virtualServices\\[0\\].realServers\\[0\\].weight: must be from 0 to 65535",
             ),
         );
+    });
+});
+
+describe("LvsCluster with a health-checked service", () => {
+    it("puts the director's whole table in keepalived's hands: its package and one Keepalived resource, no VirtualService", async () => {
+        await tutorialCluster("hc", (args) => {
+            args.virtualServices = [
+                { port: 80, healthCheck: { type: "HTTP_GET", path: "/health" } },
+                { port: 8080, scheduler: "wlc" },
+            ];
+        });
+        const resources = custom("hc-director");
+        expect([...resources.values()].map((d) => `${d.type} ${d.name}`).sort()).toEqual([
+            "lvs:host:Addresses hc-director-addresses",
+            "lvs:host:Package hc-director-ipvsadm",
+            "lvs:host:Package hc-director-keepalived",
+            "lvs:host:Sysctls hc-director-sysctls",
+            "lvs:keepalived:Keepalived hc-director-keepalived-config",
+        ]);
+        const keepalived = declared.find((d) => d.type === "lvs:keepalived:Keepalived" && d.name === "hc-director-keepalived-config")!;
+        expect(Object.keys(keepalived.inputs.virtualServices)).toEqual(["tcp 192.168.145.100:80", "tcp 192.168.145.100:8080"]);
+        expect(keepalived.inputs.virtualServices["tcp 192.168.145.100:80"].healthCheck).toMatchObject({
+            type: "HTTP_GET",
+            path: "/health",
+            delayLoop: 2,
+            inhibitOnFailure: true,
+        });
+        expect(keepalived.inputs.virtualServices["tcp 192.168.145.100:8080"]).toMatchObject({
+            scheduler: "wlc",
+            realServers: { "192.168.2.100:80": { forwarding: "nat", weight: 1 }, "192.168.2.101:80": { forwarding: "nat", weight: 1 } },
+        });
+        expect(keepalived.inputs.virtualServices["tcp 192.168.145.100:8080"].healthCheck).toBeUndefined();
     });
 });

@@ -32,13 +32,13 @@ export const FINGERPRINT = [
     "ip -4 route show | sort",
     "echo '# files'",
     "for d in /etc/systemd/system /etc/sysctl.d /etc/modules-load.d /etc/default/ipvsadm /etc/ipvsadm.rules /etc/pulumi-lvs /var/www " +
-        "/var/lib/pulumi-lvs; do",
+        "/var/lib/pulumi-lvs /etc/keepalived; do",
     '    if [ ! -e $d ]; then echo "$d absent"; continue; fi',
     "    find $d \\( -type f -o -type l -o -type d \\) -printf '%p %y %l\\n' | sort",
     "    find $d -type f -exec sha256sum {} + | sort -k2",
     "done",
     "echo '# units'",
-    'for u in ipvsadm lighttpd nftables; do printf \'%s %s %s\\n\' $u "$(systemctl is-enabled $u 2>&1 || true)" "$(systemctl ' +
+    'for u in ipvsadm lighttpd nftables keepalived; do printf \'%s %s %s\\n\' $u "$(systemctl is-enabled $u 2>&1 || true)" "$(systemctl ' +
         'is-active $u 2>&1 || true)"; done',
     "echo '# sysctls'",
     "for k in net.ipv4.ip_forward net.ipv4.vs.expire_nodest_conn net.ipv4.vs.conn_reuse_mode net.ipv4.vs.expire_quiescent_template; do",

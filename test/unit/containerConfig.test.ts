@@ -101,6 +101,12 @@ describe("lvs:containers", () => {
                 "real server that pulumi-lvs sets on hosts): use nat, or run the cluster on hosts",
         ],
         [
+            "a health check",
+            (c) => (c.virtualService!.healthCheck = { type: "TCP_CHECK" }),
+            "lvs:virtualService.healthCheck: health checks run in keepalived, which pulumi-lvs keeps on hosts with systemd " +
+                "only: leave healthCheck out, or run the cluster on hosts",
+        ],
+        [
             "a client off the VIP's network",
             (c) => (c.containers.client = "192.168.2.50/24"),
             "lvs:containers.client: 192.168.2.50/24 is not on the VIP's network 192.168.145.0/24: the client reaches the VIP on its own network",

@@ -18,6 +18,7 @@ import { packageScripts } from "../../resources/package/scripts";
 import { serviceScripts } from "../../resources/service/scripts";
 import { sysctlsScripts } from "../../resources/sysctls/scripts";
 import { applyTableScript, listServiceScript, readTableScript, removeServiceScript } from "../../resources/virtualService/scripts";
+import { applyConfigScript, placeConfigScript, readKeepalivedScript, removeKeepalivedScript } from "../../resources/keepalived/scripts";
 import { asRoot } from "../../src/shell";
 import { FakeHost } from "../support/fakeHost";
 import {
@@ -42,11 +43,22 @@ function virtualServiceScripts(d: VirtualServiceState): FactScripts {
     };
 }
 
+/** keepalived holding the tutorial's service: its file placed and applied, its read, its stop. */
+function keepalivedScripts(): FactScripts {
+    const svc = serviceArgument(tableOf(tutorialService()).service);
+    return {
+        apply: placeConfigScript("director", [svc]) + applyConfigScript("director"),
+        read: readKeepalivedScript("director"),
+        remove: removeKeepalivedScript("director", [svc]),
+    };
+}
+
 const facts: [string, () => FactScripts][] = [
     ["director ipvsadm package", () => packageScripts(directorPackage)],
     ["director sysctls", () => sysctlsScripts(directorSysctls)],
     ["director addresses", () => addressesScripts(directorAddresses)],
     ["director virtual service", () => virtualServiceScripts(tutorialService())],
+    ["director keepalived", keepalivedScripts],
     ["real server addresses", () => addressesScripts(rs1Addresses)],
     ["real server httpd", () => serviceScripts(rs1Httpd)],
     ["real server test page", () => fileScripts(rs1Page)],

@@ -2,9 +2,11 @@
 // project copy their stacks run in, and each host's fingerprint as the lab
 // was restored, which every suite starts from.
 import { expect } from "vitest";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import { FINGERPRINT, log } from "../../support/e2e";
 import { lab, onVm } from "../../support/lab";
-import { Project } from "../../support/pulumi";
+import { Project, repo, toolchainEnv } from "../../support/pulumi";
 
 export const LAB_HOSTS = ["director", "rs1", "rs2"] as const;
 export type LabHost = (typeof LAB_HOSTS)[number];
@@ -28,4 +30,20 @@ export function startFromRestoredLab(context: LabContext): void {
         lab(["up"], 40 * 60_000, true);
     }
     for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(context.fingerprints[host]);
+}
+
+/** `npm run status -- STACK` as a user runs it in the project (the compiled tool, the project's toolchain); logged. */
+export function npmRunStatus(context: LabContext, stack: string): string {
+    const env = {
+        ...process.env,
+        ...toolchainEnv(context.project.stateDir),
+        PATH: `${path.join(repo, ".toolchain", "bin")}:${process.env.PATH}`,
+    };
+    const status = execFileSync("node", [path.join(repo, "dist/tools/status.js"), stack], {
+        cwd: context.project.dir,
+        env,
+        encoding: "utf8",
+    });
+    log(status);
+    return status;
 }

@@ -9,7 +9,7 @@
 // was, down to file contents, sysctls and installed packages.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SshTransport } from "../../../provider/host";
@@ -30,10 +30,10 @@ import {
     upStack,
     VIP,
 } from "../../support/e2e";
-import { failures, Load, medianRate } from "../../support/load";
-import { failureOf, repo, toolchainEnv } from "../../support/pulumi";
-import { LAB_HOSTS, LabContext, startFromRestoredLab } from "./context";
+import { failureOf } from "../../support/pulumi";
+import { LAB_HOSTS, LabContext, npmRunStatus, startFromRestoredLab } from "./context";
 import { drainSampler } from "./drainSampler";
+import { underLoad } from "./underLoad";
 
 const PAGES = { rs1: "<h1>rs1 (192.168.2.100)</h1>", rs2: "<h1>rs2 (192.168.2.101)</h1>" };
 const REQUESTS = 20;
@@ -188,17 +188,7 @@ export function tutorialSuite(context: LabContext): void {
         });
 
         it("npm run status shows each real server's connections, a bar, and that the table matches the stack", () => {
-            const env = {
-                ...process.env,
-                ...toolchainEnv(context.project.stateDir),
-                PATH: `${path.join(repo, ".toolchain", "bin")}:${process.env.PATH}`,
-            };
-            const status = execFileSync("node", [path.join(repo, "dist/tools/status.js"), "ci"], {
-                cwd: context.project.dir,
-                env,
-                encoding: "utf8",
-            });
-            log(status);
+            const status = npmRunStatus(context, "ci");
             expect(status).toContain("director (127.0.0.1:2321): service tcp 192.168.145.100:80 rr: matches the stack");
             expect(status).toMatch(/rs1 192\.168\.2\.100:80\s+Masq\s+1\s+\d+\s+\d+\s+10\s+\d+\s+\d+\s+[█░]{20} 50%/);
             expect(status).toMatch(/rs2 192\.168\.2\.101:80\s+Masq\s+1\s+\d+\s+\d+\s+10\s+\d+\s+\d+\s+[█░]{20} 50%/);
@@ -282,32 +272,6 @@ export function tutorialSuite(context: LabContext): void {
         });
 
         describe("changes under a keep-alive load through the VIP: not one failed request, no stall", () => {
-            /**
-             * Runs `change` under load and checks what the load saw: no failed
-             * request, and no second whose responses fell below a tenth of the
-             * run's median second (a change that held requests up for a second
-             * shows there, where the run's total would hide it).
-             */
-            async function underLoad(change: () => Promise<void>): Promise<void> {
-                const load = new Load(`http://${VIP}/`);
-                await new Promise((r) => setTimeout(r, 3000));
-                try {
-                    await change();
-                    await new Promise((r) => setTimeout(r, 3000));
-                } finally {
-                    const result = await load.stop();
-                    log(result.report);
-                    log(`responses per second: ${result.perSecond.join(" ")}\n`);
-                    expect(failures(result), result.report).toBe(0);
-                    const median = medianRate(result);
-                    expect(result.perSecond.length).toBeGreaterThanOrEqual(6);
-                    expect(median, "median responses per second").toBeGreaterThanOrEqual(50);
-                    expect(Math.min(...result.perSecond), `slowest second against the median ${median}`).toBeGreaterThanOrEqual(
-                        median / 10,
-                    );
-                }
-            }
-
             it("scheduler wrr, in place (same resource, no replacement)", async () => {
                 const id = await resourceId("lvs-director-tcp-80");
                 await configure({ scheduler: "wrr" });

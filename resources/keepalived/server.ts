@@ -1,0 +1,170 @@
+// lvs:keepalived:Keepalived: keepalived holding a director's table, with its
+// health checks. Create and update place keepalived.conf (rendered from the
+// services, tested by keepalived before it replaces the running file) and
+// reload: first without what the kernel lacks (so that the next reload adds
+// it back), then with the real servers on their way out at weight 0 (drained
+// of their connections), then the file as declared; after each step it waits
+// until the live table shows it, so that `up` returns with the table in
+// place. keepalived is started only when it is not running: a restart would
+// drop the table. Read reports the file as found, whether keepalived runs,
+// and each service and tracked entry the kernel has (a server a failing
+// check set to weight 0 is not drift). The plan is src/keepalived/plan.ts.
+import { z } from "zod";
+import { parseSavedRules, planSync, serviceArgument, serviceKey, type ServiceTable } from "../../src/ipvs";
+import { entryKey } from "../../src/ipvs/model";
+import { keepalivedConf } from "../../src/keepalived/render";
+import { entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
+import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables } from "./state";
+import {
+    applyConfigScript,
+    journalSinceScript,
+    liveTableScript,
+    parseKeepalivedRead,
+    parseLiveTable,
+    placeConfigScript,
+    readKeepalivedScript,
+    removeKeepalivedScript,
+    tableCommandsScript,
+} from "./scripts";
+import { defineFact, FactContext } from "../../provider/fact";
+import { runScript } from "../../provider/host";
+import { drain } from "../../provider/drain";
+
+/** How long keepalived gets to make the table what its file says (emulated hosts are slow). */
+const SETTLE_SECONDS = 30;
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function readLive(ctx: FactContext, hostName: string) {
+    const read = parseKeepalivedRead(await runScript(ctx.transport, "read of keepalived", readKeepalivedScript(hostName), ctx.warn));
+    return { ...read, tables: parseSavedRules(read.live) };
+}
+
+async function liveTables(ctx: FactContext, hostName: string): Promise<{ tables: ServiceTable[]; listing: string }> {
+    const out = parseLiveTable(await runScript(ctx.transport, "read of the IPVS table", liveTableScript(hostName), ctx.warn));
+    return { tables: parseSavedRules(out.saved), listing: out.listing };
+}
+
+/** Places the file for `tables` (after keepalived's own test) and has keepalived apply it; returns the host's time before. */
+async function apply(ctx: FactContext, hostName: string, tables: ServiceTable[], step: string): Promise<number | undefined> {
+    ctx.status(`keepalived: ${step}`);
+    const services = tables.map((t) => serviceArgument(t.service));
+    await runScript(ctx.transport, "keepalived.conf", placeConfigScript(hostName, services), ctx.warn, keepalivedConf(hostName, tables));
+    const out = await runScript(ctx.transport, "keepalived reload", applyConfigScript(hostName), ctx.warn);
+    const since = /^since (\d+)$/m.exec(out)?.[1];
+    return since === undefined ? undefined : Number(since);
+}
+
+/** Waits until the live table shows `tables` (and none of `gone`); fails naming what is missing. */
+async function settle(ctx: FactContext, hostName: string, tables: ServiceTable[], gone: string[] = []): Promise<string> {
+    const start = Date.now();
+    const deadline = start + SETTLE_SECONDS * 1000;
+    for (let round = 0; ; round++) {
+        const live = await liveTables(ctx, hostName);
+        const missing = notYetLive(tables, live.tables, gone);
+        if (missing.length === 0) return live.listing;
+        if (Date.now() > deadline) {
+            throw new Error(
+                `keepalived on ${hostName} did not make the table what keepalived.conf says within ${SETTLE_SECONDS} s: ` +
+                    `${missing.slice(0, 3).join("; ")}: see \`journalctl -u keepalived\` on the director`,
+            );
+        }
+        if (round % 4 === 3) ctx.status(`keepalived: waiting for the table (${Math.round((Date.now() - start) / 1000)} s): ${missing[0]}`);
+        await sleep(500);
+    }
+}
+
+/** Waits until keepalived's journal says it read a file without what the kernel lacks (it names what it forgets). */
+async function forgotten(ctx: FactContext, hostName: string, since: number | undefined): Promise<void> {
+    const deadline = Date.now() + SETTLE_SECONDS * 1000;
+    while (since !== undefined && Date.now() < deadline) {
+        const said = await runScript(ctx.transport, "keepalived's journal", journalSinceScript(hostName, since), ctx.warn);
+        if (/Removing Virtual Server|no longer exist/.test(said)) return;
+        await sleep(500);
+    }
+    // Without a journal (or its words), time is all there is: keepalived reads a reload's file within a second.
+    await sleep(2000);
+}
+
+/**
+ * Makes services that already exist (pulumi-lvs's own table, handed over, or entries left by hand) what the
+ * stack declares, before keepalived first starts: keepalived keeps an existing entry as it finds it.
+ */
+async function adopt(ctx: FactContext, d: KeepalivedState, want: ServiceTable[], live: ServiceTable[]): Promise<void> {
+    for (const table of want) {
+        const found = live.find((t) => serviceKey(t.service) === serviceKey(table.service));
+        if (!found) continue;
+        const plan = planSync(table, found);
+        if (plan.apply.length > 0)
+            await runScript(ctx.transport, "IPVS table change", tableCommandsScript(d.hostName, plan.apply), ctx.warn);
+        if (plan.drain.length > 0) {
+            await drain(ctx, d.hostName, table.service, plan.drain, d.drainTimeout);
+            await runScript(ctx.transport, "IPVS table change", tableCommandsScript(d.hostName, plan.remove), ctx.warn);
+        }
+    }
+}
+
+async function converge(ctx: FactContext, d: KeepalivedState, olds?: KeepalivedState): Promise<{ ipvsTable: string }> {
+    const want = keepalivedTables(d.virtualServices);
+    const live = await readLive(ctx, d.hostName);
+    if (!live.active) await adopt(ctx, d, want, live.tables);
+    else {
+        const missing = lacking(want, live.tables);
+        if (missing.services.length + missing.entries.length > 0) {
+            const what = [...missing.services, ...missing.entries.map((e) => `${e.service} -> ${e.entry}`)].join(", ");
+            ctx.warn(`keepalived on ${d.hostName} held ${what} but the kernel's table did not (deleted by hand?): restoring`);
+            const since = await apply(ctx, d.hostName, withoutLacking(want, live.tables), `forgetting ${what}`);
+            await forgotten(ctx, d.hostName, since);
+        }
+    }
+    const held = olds ? keepalivedTables(olds.virtualServices) : [];
+    const quiesce = quiesceLeaving(held, want);
+    if (live.active && quiesce.leaving.length > 0) {
+        await apply(ctx, d.hostName, quiesce.tables, "quiescing real servers on their way out");
+        await settle(ctx, d.hostName, quiesce.tables);
+        for (const l of quiesce.leaving) await drain(ctx, d.hostName, l.service, l.entries, d.drainTimeout);
+    }
+    await apply(ctx, d.hostName, want, live.active ? "reload" : "start");
+    const gone = held.map((t) => serviceKey(t.service)).filter((key) => !(key in d.virtualServices));
+    return { ipvsTable: (await settle(ctx, d.hostName, want, gone)).trimEnd() };
+}
+
+/** The state's services the kernel's table has: each service present, each tracked entry present (weights as declared). */
+function heldServices(services: KeepalivedState["virtualServices"], live: ServiceTable[]): KeepalivedState["virtualServices"] {
+    const liveByKey = new Map(live.map((t) => [serviceKey(t.service), new Set(t.realServers.map(entryKey))]));
+    return Object.fromEntries(
+        Object.entries(services).flatMap(([key, vs]) => {
+            const entries = liveByKey.get(key);
+            if (!entries) return [];
+            const realServers = entriesTracked(vs)
+                ? Object.fromEntries(Object.entries(vs.realServers).filter(([entry]) => entries.has(entry)))
+                : vs.realServers;
+            return [[key, { ...vs, realServers }]];
+        }),
+    );
+}
+
+export const keepalivedFact = defineFact<KeepalivedState>({
+    type: "lvs:keepalived:Keepalived",
+    schema: keepalivedStateSchema as unknown as z.ZodType<KeepalivedState>,
+    derive: (d) => ({ config: configOf(d) }),
+    replaceOn: ["hostName"],
+    hostName: (d) => d.hostName,
+    create: (ctx, d) => converge(ctx, d),
+    update: (ctx, olds, d) => converge(ctx, d, olds),
+    async read(ctx, state) {
+        const live = await readLive(ctx, state.hostName);
+        return {
+            config: live.config ?? "",
+            running: live.active,
+            enabled: live.enabled,
+            virtualServices: heldServices(state.virtualServices, live.tables),
+        };
+    },
+    async delete(ctx, state) {
+        const services = keepalivedTables(state.virtualServices).map((t) => serviceArgument(t.service));
+        await runScript(ctx.transport, "keepalived stop", removeKeepalivedScript(state.hostName, services), ctx.warn);
+    },
+});

@@ -1,0 +1,225 @@
+// Health checks on the VM lab, end to end: the real Pulumi engine hands the
+// tutorial's VS/NAT table over to keepalived (the lab's director has Debian's
+// package, installed and stopped, as a host's apt would leave it) and back, under a keep-alive load through the VIP
+// without a failed request. With keepalived holding the table: httpd stopped
+// on rs1 takes it out of rotation within keepalived's window (delay_loop +
+// retry × delay_before_retry, + 1 s) and requests fail only inside it, it
+// comes back within seconds of httpd returning, and a server taken out by its
+// check is not drift; a service deleted by hand, a hand-edited
+// keepalived.conf and a stopped keepalived are, and up repairs them without
+// the VIP moving; a weight change and a drain lose no request. Over the whole
+// suite, the only server keepalived ever takes out is the one the test
+// stopped. Destroy leaves every host as found.
+import { beforeAll, describe, expect, it } from "vitest";
+import { Stack } from "@pulumi/pulumi/automation";
+import { onVm } from "../../support/lab";
+import { curl, FINGERPRINT, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
+import { requestTimeline, Sample } from "../../support/timeline";
+import { LAB_HOSTS, LabContext, npmRunStatus, startFromRestoredLab } from "./context";
+import { underLoad } from "./underLoad";
+import { DEFAULT_HEALTH_TIMING } from "../../../src/ipvs/serviceSchema";
+
+const PAGES = { rs1: "<h1>rs1 (192.168.2.100)</h1>", rs2: "<h1>rs2 (192.168.2.101)</h1>" };
+const SERVICE = "tcp 192.168.145.100:80";
+/**
+ * The check the suite configures: the documented timing, but with a second retry and 2 s to answer. The
+ * suite's keep-alive load saturates the emulated real servers, one of which once answered a check with the
+ * defaults (1 retry of 1 s) too late; a stopped httpd refuses at once, so the window is the same rule.
+ */
+const CHECK = { type: "HTTP_GET", path: "/", retry: 2, connectTimeout: 2 } as const;
+/** keepalived's detection window (delay_loop + retry × delay_before_retry), and the second allowed on top. */
+const WINDOW_S = DEFAULT_HEALTH_TIMING.delayLoop + CHECK.retry * DEFAULT_HEALTH_TIMING.delayBeforeRetry + 1;
+
+function servers(pages: string[]): string[] {
+    return pages.map((p) => (p === PAGES.rs1 ? "rs1" : p === PAGES.rs2 ? "rs2" : `unexpected: ${p}`));
+}
+
+/** A real server's weight in the VIP's service, as the director's kernel has it (undefined: no entry). */
+function weightOf(address: string): number | undefined {
+    const m = new RegExp(`-> ${address.replace(/\./g, "\\.")}:80\\s+\\S+\\s+(\\d+)`).exec(
+        onVm("director", "ipvsadm -Ln -t 192.168.145.100:80 2>&1 || true"),
+    );
+    return m ? Number(m[1]) : undefined;
+}
+
+/** Polls (bounded) until `done` holds; returns the milliseconds it took. */
+async function until(what: string, done: () => boolean, timeoutMs = 20_000): Promise<number> {
+    const start = Date.now();
+    while (!done()) {
+        if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return Date.now() - start;
+}
+
+/**
+ * What keepalived's checkers did since the suite started keepalived: with inhibit_on_failure, a failing server
+ * is "Disabling service …" and a recovered one "Enabling service …" (a server a reload takes out of the file is
+ * "Removing service …": not a check's doing).
+ */
+function checkerEvents(): string[] {
+    return onVm("director", "journalctl -u keepalived -o cat -q | grep -E '^(Disabl|Enabl)ing service' || true")
+        .trim()
+        .split("\n")
+        .filter(Boolean);
+}
+
+export function healthCheckSuite(context: LabContext): void {
+    let stack: Stack;
+    const before = context.fingerprints;
+    const up = () => upStack(stack);
+
+    /** The stack's one service as a user edits it: the tutorial's, with the given fields instead. */
+    async function service(fields: Record<string, unknown>): Promise<void> {
+        const vs = { port: 80, scheduler: "rr", realServers: [{ name: "rs1" }, { name: "rs2" }], ...fields };
+        await stack.setConfig("lvs:virtualServices", { value: JSON.stringify([vs]) }, true);
+    }
+
+    const healthCheck = CHECK;
+
+    describe("health checks: keepalived holds the table, configured from the stack", () => {
+        beforeAll(async () => {
+            startFromRestoredLab(context);
+            stack = await context.project.stack("ci-health");
+            await up();
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
+        });
+
+        it("a health check hands the running table to keepalived in place: no failed request, nothing left of the old owner", async () => {
+            await service({ healthCheck });
+            await underLoad(async () => {
+                const { steps } = await up();
+                expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual([
+                    "create lvs-director-keepalived",
+                    "create lvs-director-keepalived-config",
+                    "delete lvs-director-tcp-80",
+                ]);
+            });
+            expect(onVm("director", "systemctl is-active keepalived").trim()).toBe("active");
+            expect(onVm("director", "cat /etc/keepalived/keepalived.conf")).toContain("HTTP_GET {");
+            // The table is keepalived's: its service with both real servers, and none of pulumi-lvs's own markers.
+            expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 1");
+            expect(onVm("director", "ls /var/lib/pulumi-lvs/director/services 2>/dev/null || echo none").trim()).toBe("none");
+            await noOpUp(stack);
+        });
+
+        it(`httpd stopped on rs1: out of rotation within ${WINDOW_S} s, requests fail only inside that window, back within seconds; not drift`, async () => {
+            const timeline = requestTimeline(`http://${VIP}/`, 40);
+            let stopped = 0;
+            let detected = 0;
+            let started = 0;
+            let back = 0;
+            let samples: Sample[];
+            try {
+                await new Promise((r) => setTimeout(r, 2000));
+                stopped = Date.now();
+                onVm("rs1", "systemctl stop lighttpd");
+                detected = (await until("rs1 at weight 0", () => weightOf("192.168.2.100") === 0)) / 1000;
+                log(`rs1 out of rotation ${detected.toFixed(1)} s after its httpd stopped (window ${WINDOW_S} s)\n`);
+                // Taken out by its check is not drift of keepalived's: the preview shows only rs1's stopped httpd.
+                expect((await previewSteps(stack)).map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-rs1-httpd"]);
+                // And npm run status says so: the table matches the stack, rs1's health is down.
+                const report = npmRunStatus(context, "ci-health");
+                expect(report).toContain(
+                    `director (127.0.0.1:2321): service ${SERVICE} rr: matches the stack; health: keepalived's HTTP_GET / every 2 s`,
+                );
+                expect(report).toMatch(/rs1 192\.168\.2\.100:80 .*health: DOWN \(failing its check: weight 0\)$/m);
+                expect(report).toMatch(/rs2 192\.168\.2\.101:80 .*health: up$/m);
+                onVm("rs1", "systemctl start lighttpd");
+                // Back from when httpd answers again (its start under emulation takes seconds of its own).
+                onVm("rs1", "timeout 30 sh -c 'until curl -s -o /dev/null --max-time 1 http://127.0.0.1/; do sleep 0.1; done'");
+                started = Date.now();
+                back = (await until("rs1 back at weight 1", () => weightOf("192.168.2.100") === 1)) / 1000;
+                log(`rs1 back in rotation ${back.toFixed(1)} s after its httpd answered again\n`);
+                await new Promise((r) => setTimeout(r, 2000));
+            } finally {
+                samples = await timeline.stop();
+            }
+            const failed = samples.filter((s) => s.answer === undefined);
+            log(
+                `${samples.length} requests, ${failed.length} failed, at ` +
+                    `${failed.map((s) => `+${((s.at - stopped) / 1000).toFixed(2)} s`).join(", ")} after the stop\n`,
+            );
+            expect(detected).toBeLessThanOrEqual(WINDOW_S);
+            expect(back).toBeLessThanOrEqual(DEFAULT_HEALTH_TIMING.delayLoop + 2);
+            for (const s of failed) expect((s.at - stopped) / 1000, "a failed request outside the window").toBeLessThanOrEqual(WINDOW_S);
+            // Between detection and return, every request answered, by rs2.
+            const between = samples.filter((s) => s.at > stopped + detected * 1000 + 100 && s.at < started);
+            expect(between.length).toBeGreaterThan(20);
+            expect(tally(servers(between.map((s) => s.answer ?? "FAILED")))).toEqual({ rs2: between.length });
+            // After its return, both serve again.
+            const after = samples.filter((s) => s.at > started + back * 1000 + 100);
+            expect(after.every((s) => s.answer !== undefined)).toBe(true);
+            expect(new Set(servers(after.map((s) => s.answer!)))).toEqual(new Set(["rs1", "rs2"]));
+        });
+
+        it("a service deleted by hand shows in the preview, and up restores it through keepalived, the VIP staying put", async () => {
+            onVm("director", "ipvsadm -D -t 192.168.145.100:80");
+            const planned = await previewSteps(stack);
+            expect(planned.map((s) => `${s.op} ${s.type} ${s.name}`)).toEqual([
+                "update lvs:keepalived:Keepalived lvs-director-keepalived-config",
+            ]);
+            expect(planned[0]!.diff).toEqual({ [`virtualServices["${SERVICE}"]`]: "add" });
+            await up();
+            expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1");
+            expect(onVm("director", "ip -4 -o address show dev eth1")).toContain("192.168.145.100/24");
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
+        });
+
+        it("keepalived.conf edited by hand and keepalived stopped show in the preview as lines of the file, and up puts both back", async () => {
+            onVm("director", "sed -i 's/weight 1/weight 9/' /etc/keepalived/keepalived.conf && systemctl stop keepalived");
+            const planned = await previewSteps(stack);
+            expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-keepalived-config"]);
+            expect(planned[0]!.diff).toEqual({ config: "update", running: "update", [`virtualServices["${SERVICE}"]`]: "add" });
+            expect(planned[0]!.live.config).toContain("weight 9");
+            await up();
+            expect(onVm("director", "systemctl is-active keepalived").trim()).toBe("active");
+            expect(onVm("director", "grep -c 'weight 9' /etc/keepalived/keepalived.conf || true").trim()).toBe("0");
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
+            await noOpUp(stack);
+        });
+
+        it("a weight change reaches keepalived by reload under load: no failed request; three of four new connections to rs2", async () => {
+            await service({ healthCheck, scheduler: "wrr", realServers: [{ name: "rs1" }, { name: "rs2", weight: 3 }] });
+            const pid = onVm("director", "systemctl show -P MainPID keepalived").trim();
+            await underLoad(async () => void (await up()));
+            expect(onVm("director", "systemctl show -P MainPID keepalived").trim(), "reloaded, not restarted").toBe(pid);
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 40)))).toEqual({ rs1: 10, rs2: 30 });
+        });
+
+        it("rs2 taken out of the service: weight 0 first, drained, then gone, without a failed request", async () => {
+            await service({ healthCheck, scheduler: "wrr", realServers: [{ name: "rs1" }] });
+            await underLoad(async () => void (await up()));
+            expect(weightOf("192.168.2.101")).toBeUndefined();
+            const journal = onVm("director", "journalctl -u keepalived -o cat -q | grep -c 'Reloading' || true");
+            log(`keepalived reloads so far: ${journal.trim()}\n`);
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 4 });
+            await noOpUp(stack);
+        });
+
+        it("over the whole suite, keepalived took out only the server the test stopped, once", () => {
+            const events = checkerEvents();
+            log(`keepalived's checker: ${events.join(" | ")}\n`);
+            expect(events).toEqual([
+                "Disabling service [192.168.2.100]:tcp:80 of VS [192.168.145.100]:tcp:80",
+                "Enabling service [192.168.2.100]:tcp:80 of VS [192.168.145.100]:tcp:80",
+            ]);
+        });
+
+        it("the health check taken away hands the table back to pulumi-lvs in place, without a failed request; keepalived stopped, its file gone", async () => {
+            await service({});
+            await underLoad(async () => void (await up()));
+            // The lab's director has keepalived's package (installing it under emulation costs minutes): it stays, stopped.
+            expect(onVm("director", "systemctl is-active keepalived || true").trim()).toBe("inactive");
+            expect(onVm("director", "ls /etc/keepalived/keepalived.conf 2>&1 || true")).toContain("No such file");
+            expect(onVm("director", "ipvsadm-save -n")).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 1");
+            await noOpUp(stack);
+        });
+
+        it("pulumi destroy leaves every host exactly as it was found", async () => {
+            const result = await stack.destroy({ onOutput: log });
+            expect(result.summary.result).toBe("succeeded");
+            for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+        });
+    });
+}

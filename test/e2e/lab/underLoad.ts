@@ -1,0 +1,26 @@
+// A change under a bounded keep-alive load through the VIP, as the lab's
+// suites check it: no failed request, and no second whose responses fell
+// below a tenth of the run's median second (a change that held requests up for
+// a second shows there, where the run's total would hide it).
+import { expect } from "vitest";
+import { log, VIP } from "../../support/e2e";
+import { failures, Load, medianRate } from "../../support/load";
+
+/** Runs `change` under load (with `settleMs` of load before and after) and checks what the load saw. */
+export async function underLoad(change: () => Promise<void>, settleMs = 3000): Promise<void> {
+    const load = new Load(`http://${VIP}/`);
+    await new Promise((r) => setTimeout(r, settleMs));
+    try {
+        await change();
+        await new Promise((r) => setTimeout(r, settleMs));
+    } finally {
+        const result = await load.stop();
+        log(result.report);
+        log(`responses per second: ${result.perSecond.join(" ")}\n`);
+        expect(failures(result), result.report).toBe(0);
+        const median = medianRate(result);
+        expect(result.perSecond.length).toBeGreaterThanOrEqual(Math.floor((2 * settleMs) / 1000));
+        expect(median, "median responses per second").toBeGreaterThanOrEqual(50);
+        expect(Math.min(...result.perSecond), `slowest second against the median ${median}`).toBeGreaterThanOrEqual(median / 10);
+    }
+}
