@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lab's VM image into OUTDIR (atomically): Debian bookworm with
-# systemd, openssh-server, sudo, ipvsadm, lighttpd, nftables and keepalived, curl and socat
+# systemd, openssh-server, sudo, ipvsadm, lighttpd and nftables, curl and socat
 # (the tests' clients and listeners; minbase debootstrap),
 # and Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
 # kernel lacks) with a small gzip initramfs. Produces:
@@ -22,9 +22,7 @@ out=${1:?usage: build-image.sh OUTDIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
-# keepalived: a director's health checks (installed, not running: pulumi-lvs configures and starts it; installing
-# it with apt under emulation takes minutes of unpacking Perl that CI would pay on every run).
-packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,nftables,curl,socat,keepalived
+packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,nftables,curl,socat
 # The packages pulumi-lvs installs on a host that lacks them (nftables: the director's firewall marks).
 installed_by_project="ipvsadm lighttpd nftables"
 step() { printf '[lab image] %s\n' "$*" >&2; }

@@ -20,10 +20,6 @@
 #                each `pulumi up` timed, all under one bounded keep-alive load
 #   data plane   wrk from inside the lab's namespace: IPVS (the VIP) against plain
 #                forwarding through the same director; VS/DR against VS/NAT
-#   health       keepalived's health check (HTTP_GET, default timing): httpd stopped
-#                on rs1 until keepalived has it at weight 0, started until it is back,
-#                with the host's load at the time (busy emulated CPUs delay checks);
-#                a director pair's failover is not built yet, and says so
 #   scale        `pulumi up` of a ContainerCluster with 2, 4, 8, 16 real servers on
 #                the container lab (BENCH_SCALE_RUNS runs each, 1 by default)
 #   demo         `npm run demo` on a fresh clone, image and toolchain cached
@@ -255,33 +251,6 @@ for ((r = 1; r <= runs; r++)); do
     in_lab ip route del 192.168.2.0/24 via 192.168.145.100
     in_lab ip address add 192.168.2.254/24 dev br-rs
 done
-say "health checks: keepalived takes the table over (healthCheck HTTP_GET, the documented timing)"
-pulumi config set --stack ci --path lvs:virtualService.healthCheck.type HTTP_GET
-record "switch to keepalived: pulumi up (apt install, start)" "$(timed up ci "$work/up-health.log")"
-# rs1's weight as the director's kernel has it, polled on the director itself (one SSH session per wait).
-weight_becomes() { # weight_becomes W: returns once rs1's entry has weight W (bounded)
-    bash "$repo/lab/lab" ssh director "timeout 30 sh -c 'until ipvsadm -Ln -t 192.168.145.100:80 | grep -Eq \"192\\.168\\.2\\.100:80 +Masq +$1 \"; do sleep 0.1; done'"
-}
-detections=() recoveries=() loads=()
-for ((r = 1; r <= runs; r++)); do
-    sleep 3 # a few checks pass first: the window starts from a healthy server
-    loads+=("$(cut -d' ' -f1 /proc/loadavg)")
-    say "health $r/$runs: httpd stopped on rs1, until keepalived has it at weight 0; then started, until it is back"
-    t0=$(now)
-    bash "$repo/lab/lab" ssh rs1 "systemctl stop lighttpd"
-    weight_becomes 0
-    detections+=("$(calc "$(now) - $t0")")
-    t0=$(now)
-    bash "$repo/lab/lab" ssh rs1 "systemctl start lighttpd"
-    weight_becomes 1
-    recoveries+=("$(calc "$(now) - $t0")")
-done
-record "health: httpd stopped -> out of rotation, seconds" "${detections[@]}"
-record "health: httpd started -> back in rotation, seconds" "${recoveries[@]}"
-record "health: the host's 1-minute load while measuring" "${loads[@]}"
-pulumi config rm --stack ci --path lvs:virtualService.healthCheck
-record "switch back to pulumi-lvs's table: pulumi up (keepalived purged)" "$(timed up ci "$work/up-health-back.log")"
-
 say "the same hosts by VS/DR (stack ci-dr): replies go past the director"
 pulumi destroy --stack ci --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
 pulumi stack init ci-dr >/dev/null 2>&1
@@ -355,8 +324,6 @@ over_floor_warm=$(calc "$noop_warm - $floor_warm")
 scale_ratio=$(ratio "$(median "scale: converge with 16 real-server containers")" "$(median "scale: converge with 2 real-server containers")")
 ipvs_ratio=$(ratio "$(median "HTTP through IPVS (VS/NAT), requests/s")" "$(median "HTTP plain forwarding, requests/s")")
 dr_ratio=$(ratio "$(median "HTTP through IPVS (VS/DR), requests/s")" "$(median "HTTP through IPVS (VS/NAT), requests/s")")
-detection=$(median "health: httpd stopped")
-recovery=$(median "health: httpd started")
 
 printf '\n%-52s %10s %10s %10s\n' "figure ($runs runs each unless noted)" median min max
 for name in "${order[@]}"; do
@@ -371,10 +338,6 @@ printf '%-52s %10s %-12s %s\n' "failed requests during the reconfigurations" "$f
 printf '%-52s %10s %-12s %s\n' "scale: 16 / 2 real-server containers" "$scale_ratio" "<= 2" "$(holds "$scale_ratio <= 2")"
 printf '%-52s %10s %-12s %s\n' "data plane: IPVS / plain forwarding" "$ipvs_ratio" ">= 0.9" "$(holds "$ipvs_ratio >= 0.9")"
 printf '%-52s %10s %-12s %s\n' "data plane: VS/DR / VS/NAT" "$dr_ratio" ">= 1" "$(holds "$dr_ratio >= 1")"
-# keepalived's window with the documented defaults: delay_loop 2 + retry 1 x delay_before_retry 1, and 1 s more.
-printf '%-52s %10s %-12s %s\n' "health: detection, seconds" "$detection" "<= 4" "$(holds "$detection <= 4")"
-printf '%-52s %10s %-12s %s\n' "health: back in rotation, seconds" "$recovery" "<= 4" "$(holds "$recovery <= 4")"
-printf '%-52s %10s %-12s %s\n' "failover: VIP from the backup director, seconds" "-" "<= 4" "not built (one director)"
 
 printf '\nwhere the first converge spent its time (the engine steps; scripts and SSH from the lvs provider):\n'
 node "$repo/dist/tools/benchBreakdown.js" "$work/events.json" "$work/timings" > "$work/breakdown.txt"
@@ -390,8 +353,8 @@ result="$repo/bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
         printf '%s    "%s": { "median": %s, "min": %s, "max": %s }' "$sep" "$name" "$m" "$lo" "$hi"
         sep=$',\n'
     done
-    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s, "healthDetection": %s, "healthRecovery": %s },\n' \
-        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio" "$detection" "$recovery"
+    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s },\n' \
+        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio"
     printf '  "reconfigureLoad": { "requests": %s, "failed": %s },\n' "${requests:-0}" "$failed"
     printf '  "breakdown": %s\n}\n' "$(tail -n 1 "$work/breakdown.txt")"
 } > "$result"

@@ -1,3 +1,10 @@
+// NOT YET RUN BY CI (see docs/testing.md, "Health checks on the lab"): it needs
+// keepalived on the lab's director, and the lab image that had it (installed in
+// the base image) slowed the other suites from 12 to 32 minutes and left ip_vs
+// loaded after two destroys, causes not found yet. Passed in isolation on that
+// image (npm test -- test/e2e/lab.test.ts -t "health checks", with the suite
+// wired into lab.test.ts) except as the closing note of 2026-12-07 says.
+//
 // Health checks on the VM lab, end to end: the real Pulumi engine hands the
 // tutorial's VS/NAT table over to keepalived (the lab's director has Debian's
 // package, installed and stopped, as a host's apt would leave it) and back, under a keep-alive load through the VIP
