@@ -9,6 +9,9 @@
 #   base.img  the root filesystem (ext4), shared read-only by all VMs via qcow2 overlays
 #   bare.img  the same without ipvsadm, lighttpd and nftables (and what only they needed):
 #             a host as users have it, on which pulumi-lvs installs them with apt
+#   director.img  base plus Debian's keepalived, as its package leaves a host (enabled, not running
+#             without a keepalived.conf): the director's image, for health checks. Installed here, on the
+#             host, because apt in an emulated VM spends minutes unpacking the Perl that its SNMP library needs
 #   docker.img  base plus Debian's docker.io, enabled: the lab's Docker host (container hosts)
 #   host.tar  base's root filesystem without kernel, boot and firmware files: imported on the
 #             Docker host as the image of the director, real-server and client containers
@@ -119,7 +122,7 @@ tail -c +$((offset + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/nu
 [ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] || { step "extracted kernel is not an ELF file"; exit 1; }
 mv "$rootfs.initrd" "$work/initrd"
 
-step "root filesystem images: base (with $installed_by_project), docker (with docker.io) and bare (without either)"
+step "root filesystem images: base (with $installed_by_project), director (with keepalived), docker (with docker.io) and bare (without either)"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/base.img" 2G
 # The containers' image: the same userland (ipvsadm, lighttpd, curl, iproute2), no kernel or boot files.
 tar -C "$rootfs" --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules \
@@ -136,12 +139,20 @@ rm -f "$rootfs/usr/sbin/policy-rc.d" "$0"
 umount "$rootfs/proc"
 ' "$log" "$@"
 }
-# The Docker host: docker.io from the Debian mirror (the VMs have no other source), started at boot,
-# with the ip_vs modules a director container needs loaded at boot (no container can load modules).
-mv "$rootfs/etc/apt/sources.list" "$rootfs/etc/apt/sources.list.lab"
-printf "deb %s %s main\n" "$mirror" "$suite" > "$rootfs/etc/apt/sources.list"
-in_chroot "$rootfs.docker.log" sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends docker.io && apt-get clean"
-mv "$rootfs/etc/apt/sources.list.lab" "$rootfs/etc/apt/sources.list" && rm -rf "$rootfs/var/lib/apt/lists/"*
+# The director's and the Docker host's packages come from the Debian mirror (the VMs have no other source);
+# each image is base plus its packages, purged again (with what only they needed) before the next one.
+from_mirror() { # from_mirror LOG APT_COMMAND: with the mirror as the only source, the lab's repository back after
+    mv "$rootfs/etc/apt/sources.list" "$rootfs/etc/apt/sources.list.lab"
+    printf "deb %s %s main\n" "$mirror" "$suite" > "$rootfs/etc/apt/sources.list"
+    in_chroot "$1" sh -c "apt-get update -q && $2 && apt-get clean"
+    mv "$rootfs/etc/apt/sources.list.lab" "$rootfs/etc/apt/sources.list" && rm -rf "$rootfs/var/lib/apt/lists/"*
+}
+from_mirror "$rootfs.keepalived.log" "apt-get install -y -q --no-install-recommends keepalived"
+mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/director.img" 2G
+in_chroot "$rootfs.unkeepalived.log" apt-get purge -y -q --autoremove keepalived
+# The Docker host: docker.io, started at boot, with the ip_vs modules a director container needs loaded
+# at boot (no container can load modules).
+from_mirror "$rootfs.docker.log" "apt-get install -y -q --no-install-recommends docker.io"
 printf "ip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_dh\nip_vs_sh\nip_vs_lc\nip_vs_wlc\n" > "$rootfs/etc/modules-load.d/lab-docker.conf"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/docker.img" 3G
 rm -f "$rootfs/etc/modules-load.d/lab-docker.conf"

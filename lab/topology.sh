@@ -29,9 +29,10 @@ LAB_BRIDGES=(
 # VMs: name, index (MACs, SSH port = base + index), management address,
 # bridges of eth1.. in order, lab-configured extra addresses (IFACE,CIDR), and
 # the image: `base` has ipvsadm and lighttpd installed, `bare` has neither
-# (pulumi-lvs installs them with apt, from the lab's package repository).
+# (pulumi-lvs installs them with apt, from the lab's package repository),
+# `director` is base with keepalived installed and not running (health checks).
 LAB_VMS=(
-    "director 1 10.77.0.11 br-vip,br-rs - base"
+    "director 1 10.77.0.11 br-vip,br-rs - director"
     "rs1 2 10.77.0.12 br-rs - base"
     "rs2 3 10.77.0.13 br-rs - bare"
     "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24 base"

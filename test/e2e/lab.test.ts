@@ -4,8 +4,9 @@
 // (lab/lab: a first boot saved each VM's memory and disk once; a restore takes
 // seconds), and each suite starts from a host fingerprint it checks: the
 // tutorial's VS/NAT cluster (tutorial.ts), then VS/DR with the services
-// keepalived users write and VS/TUN (forwarding.ts). Last, the lab goes down,
-// also after a crash, and leaves nothing behind.
+// keepalived users write and VS/TUN (forwarding.ts), then health checks by
+// keepalived (healthChecks.ts). Last, the lab goes down, also after a crash,
+// and leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids } from "../support/lab";
@@ -13,6 +14,7 @@ import { FINGERPRINT } from "../support/e2e";
 import { projectCopy } from "../support/pulumi";
 import { LabContext, LAB_HOSTS } from "./lab/context";
 import { forwardingSuite } from "./lab/forwarding";
+import { healthCheckSuite } from "./lab/healthChecks";
 import { tutorialSuite } from "./lab/tutorial";
 
 const context = { fingerprints: {} } as LabContext;
@@ -55,6 +57,7 @@ describe("the lab, restored from its saved state", () => {
 
 tutorialSuite(context);
 forwardingSuite(context);
+healthCheckSuite(context);
 
 describe("lab down", () => {
     it("cleans up after a crash and leaves nothing behind, twice over", () => {

@@ -62,8 +62,11 @@ export class Load {
     private output = "";
     private readonly done: Promise<LoadResult>;
 
-    /** Starts wrk against `url` with `connections` keep-alive connections, for at most `maxSeconds`. */
-    constructor(url: string, connections = 4, maxSeconds = 300) {
+    /**
+     * Starts wrk against `url` with `connections` keep-alive connections, for at most `maxSeconds`, each
+     * connection `paceMs` after a response before its next request (perSecond.lua).
+     */
+    constructor(url: string, connections = 4, maxSeconds = 300, paceMs = 0) {
         // `ip netns exec` execs wrk in place: the PID is wrk's, which a SIGINT stops with its report.
         this.child = spawn(
             "ip",
@@ -83,6 +86,7 @@ export class Load {
             ],
             {
                 stdio: ["ignore", "pipe", "pipe"],
+                env: { ...process.env, PACE_MS: String(paceMs) },
             },
         );
         this.child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));

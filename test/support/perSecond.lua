@@ -2,7 +2,16 @@
 -- of each second of the wall clock, and prints them at the end as
 -- "second <epoch> <count>" lines, so a stall during a change shows as a
 -- second with few or none, where wrk's totals would average it away.
+-- Each connection waits PACE_MS after a response before its next request:
+-- an unpaced load saturates the lab's emulated director and real servers
+-- (about 365 responses a second, each VM at half a host core), which slows
+-- the change under test and makes its seconds uneven for reasons of its own.
 counts = {}
+local pace = tonumber(os.getenv("PACE_MS") or "0")
+
+function delay()
+    return pace
+end
 local threads = {}
 
 function setup(thread)

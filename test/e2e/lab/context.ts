@@ -15,6 +15,8 @@ export interface LabContext {
     project: Project;
     /** Each host's FINGERPRINT right after the lab came up. */
     fingerprints: Record<LabHost, string>;
+    /** Each host's FINGERPRINT once rs2 has lighttpd too (startWithHttpdOnBoth), for the suites after the tutorial's. */
+    withHttpd?: Record<LabHost, string>;
 }
 
 /**
@@ -46,4 +48,29 @@ export function npmRunStatus(context: LabContext, stack: string): string {
     });
     log(status);
     return status;
+}
+
+/**
+ * A suite's start with lighttpd installed but not serving on both real servers, as rs1 was found (the
+ * tutorial proves pulumi-lvs's own install and purge; a suite after it runs no apt per stack): the hosts'
+ * fingerprints then. The suites after the tutorial's share it: a suite that finds the hosts as the one
+ * before it left them (destroy leaves every host as found) starts at once; otherwise the lab is restored
+ * and rs2's lighttpd installed again.
+ */
+export function startWithHttpdOnBoth(context: LabContext): Record<LabHost, string> {
+    const now = () => Object.fromEntries(LAB_HOSTS.map((host) => [host, onVm(host, FINGERPRINT)])) as Record<LabHost, string>;
+    if (context.withHttpd) {
+        const current = now();
+        if (LAB_HOSTS.every((host) => current[host] === context.withHttpd![host])) return context.withHttpd;
+    }
+    startFromRestoredLab(context);
+    onVm(
+        "rs2",
+        "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
+            "lighttpd >/dev/null && systemctl disable --now -q lighttpd",
+        180_000,
+    );
+    context.withHttpd = now();
+    expect(context.withHttpd.rs2).toMatch(/^ii {2}lighttpd /m);
+    return context.withHttpd;
 }

@@ -22,7 +22,7 @@ import { SshPool } from "../../../pluginKit/ssh";
 import { SCHEDULER_FLAGS, SCHEDULERS } from "../../../src/ipvs/model";
 import { curl, expectOneServer, FINGERPRINT, fromNamespace, log, noOpUp, SECOND_CLIENT, tally, upStack, VIP } from "../../support/e2e";
 import { CI_LAB_ENV, onVm } from "../../support/lab";
-import { LAB_HOSTS, LabContext, startFromRestoredLab } from "./context";
+import { LAB_HOSTS, LabContext, startWithHttpdOnBoth } from "./context";
 
 const REAL_SERVERS = ["rs1", "rs2"] as const;
 
@@ -150,16 +150,8 @@ export function forwardingSuite(context: LabContext): void {
 
     describe("VS/DR and VS/TUN, with the services keepalived users write", () => {
         beforeAll(() => {
-            startFromRestoredLab(context);
             // Both real servers with lighttpd installed but not serving, as rs1 was found: no apt run per stack here.
-            onVm(
-                "rs2",
-                "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
-                    "lighttpd >/dev/null && systemctl disable --now -q lighttpd",
-                180_000,
-            );
-            before = Object.fromEntries(LAB_HOSTS.map((host) => [host, onVm(host, FINGERPRINT)]));
-            expect(before.rs2).toMatch(/^ii {2}lighttpd /m);
+            before = startWithHttpdOnBoth(context);
         });
 
         afterAll(() => {

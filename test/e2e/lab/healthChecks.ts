@@ -1,14 +1,9 @@
-// NOT YET RUN BY CI (see docs/testing.md, "Health checks on the lab"): it needs
-// keepalived on the lab's director, and the lab image that had it (installed in
-// the base image) slowed the other suites from 12 to 32 minutes and left ip_vs
-// loaded after two destroys, causes not found yet. Passed in isolation on that
-// image (npm test -- test/e2e/lab.test.ts -t "health checks", with the suite
-// wired into lab.test.ts) except as the closing note of 2026-12-07 says.
-//
 // Health checks on the VM lab, end to end: the real Pulumi engine hands the
 // tutorial's VS/NAT table over to keepalived (the lab's director has Debian's
-// package, installed and stopped, as a host's apt would leave it) and back, under a keep-alive load through the VIP
-// without a failed request. With keepalived holding the table: httpd stopped
+// package, installed and not running, as a host's apt leaves it: the lab's
+// director image) and back, under a keep-alive load through the VIP without a
+// failed request. It runs after the VS/DR and VS/TUN suites, on hosts as they
+// left them (both real servers with lighttpd installed, not serving). With keepalived holding the table: httpd stopped
 // on rs1 takes it out of rotation within keepalived's window (delay_loop +
 // retry × delay_before_retry, + 1 s) and requests fail only inside it, it
 // comes back within seconds of httpd returning, and a server taken out by its
@@ -22,7 +17,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { onVm } from "../../support/lab";
 import { curl, FINGERPRINT, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
 import { requestTimeline, Sample } from "../../support/timeline";
-import { LAB_HOSTS, LabContext, npmRunStatus, startFromRestoredLab } from "./context";
+import { LAB_HOSTS, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 import { underLoad } from "./underLoad";
 import { DEFAULT_HEALTH_TIMING } from "../../../src/ipvs/serviceSchema";
 
@@ -73,7 +68,7 @@ function checkerEvents(): string[] {
 
 export function healthCheckSuite(context: LabContext): void {
     let stack: Stack;
-    const before = context.fingerprints;
+    let before: Record<string, string> = {};
     const up = () => upStack(stack);
 
     /** The stack's one service as a user edits it: the tutorial's, with the given fields instead. */
@@ -86,7 +81,9 @@ export function healthCheckSuite(context: LabContext): void {
 
     describe("health checks: keepalived holds the table, configured from the stack", () => {
         beforeAll(async () => {
-            startFromRestoredLab(context);
+            before = startWithHttpdOnBoth(context);
+            expect(before.director).toMatch(/^ii {2}keepalived /m);
+            expect(before.director).toMatch(/^keepalived enabled inactive$/m);
             stack = await context.project.stack("ci-health");
             await up();
             expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
