@@ -271,6 +271,8 @@ export class FakeHost {
                 clearTimeout(timer);
                 resolve({ code, stdout, stderr });
             });
+            // A script that never reads its stdin may exit before the write lands (EPIPE): its exit is what counts.
+            child.stdin.on("error", () => undefined);
             child.stdin.end(stdin);
         });
     }
