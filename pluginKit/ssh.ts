@@ -8,6 +8,7 @@
 // on, is replaced by a fresh dial, once per command.
 import { createHash } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
     AgentAuthMethod,
     AuthMethod,
@@ -161,10 +162,6 @@ async function dialOnce(conn: Connection, opened: Client[]): Promise<Client> {
     opened.push(proxy);
     target.sock = await forwardThrough(proxy, conn.host, conn.port);
     return connectOnce(target, handshake);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -1,14 +1,11 @@
 // A drain, as both owners of a director's table run it (pulumi-lvs's own
 // table and keepalived's): real servers already at weight 0 keep their open
 // connections until these end or the deadline passes; only then do they go.
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseCounters, serviceArgument, serviceKey, type VirtualService } from "../src/ipvs";
 import { listServiceScript } from "../resources/virtualService/scripts";
 import type { FactContext } from "./fact";
 import { runScript } from "./host";
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Waits until the drained entries of `service` have no active connection, or `timeout` seconds pass (with a warning). */
 export async function drain(

@@ -9,6 +9,7 @@
 // drop the table. Read reports the file as found, whether keepalived runs,
 // and each service and tracked entry the kernel has (a server a failing
 // check set to weight 0 is not drift). The plan is src/keepalived/plan.ts.
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { parseSavedRules, planSync, serviceArgument, serviceKey, type ServiceTable } from "../../src/ipvs";
 import { entryKey } from "../../src/ipvs/model";
@@ -32,10 +33,6 @@ import { drain } from "../../provider/drain";
 
 /** How long keepalived gets to make the table what its file says (emulated hosts are slow). */
 const SETTLE_SECONDS = 30;
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function readLive(ctx: FactContext, hostName: string) {
     const read = parseKeepalivedRead(await runScript(ctx.transport, "read of keepalived", readKeepalivedScript(hostName), ctx.warn));
