@@ -3,15 +3,15 @@
 // package, installed and not running, as a host's apt leaves it: the lab's
 // director image) and back, under a keep-alive load through the VIP without a
 // failed request. It runs after the VS/DR and VS/TUN suites, on hosts as they
-// left them (both real servers with lighttpd installed, not serving). With keepalived holding the table: httpd stopped
-// on rs1 takes it out of rotation within keepalived's window (delay_loop +
-// retry × delay_before_retry, + 1 s) and requests fail only inside it, it
-// comes back within seconds of httpd returning, and a server taken out by its
-// check is not drift; a service deleted by hand, a hand-edited
-// keepalived.conf and a stopped keepalived are, and up repairs them without
-// the VIP moving; a weight change and a drain lose no request. Over the whole
-// suite, the only server keepalived ever takes out is the one the test
-// stopped. Destroy leaves every host as found.
+// left them (both real servers with lighttpd installed, not serving). With
+// keepalived holding the table: httpd stopped on rs1 takes it out of rotation
+// within keepalived's window (delay_loop + retry × delay_before_retry, + 1 s)
+// and requests fail only inside it, it comes back within seconds of httpd
+// returning, and a server taken out by its check is not drift; a service
+// deleted by hand, a hand-edited keepalived.conf and a stopped keepalived are,
+// and up repairs them without the VIP moving; a weight change and a drain lose
+// no request. Over the whole suite, the only server keepalived ever takes out
+// is the one the test stopped. Destroy leaves every host as found.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
 import { onVm } from "../../support/lab";
@@ -109,19 +109,25 @@ export function healthCheckSuite(context: LabContext): void {
 
         it(`httpd stopped on rs1: out of rotation within ${WINDOW_S} s, requests fail only inside that window, back within seconds; not drift`, async () => {
             const timeline = requestTimeline(`http://${VIP}/`, 40);
-            let stopped = 0;
-            let detected = 0;
+            // httpd stops somewhere between the stop asked and its return (a fraction of a second under emulation):
+            // the window is measured from its return, and failures may only come before rs1 was seen out.
+            let stopAsked = 0;
+            let stopped: number;
+            let out = 0;
             let started = 0;
             let back = 0;
             let samples: Sample[];
             try {
                 await new Promise((r) => setTimeout(r, 2000));
-                stopped = Date.now();
+                stopAsked = Date.now();
                 onVm("rs1", "systemctl stop lighttpd");
-                // From the stop asked, not from its return: the stop itself takes a fraction of a second under emulation.
+                stopped = Date.now();
                 await until("rs1 at weight 0", () => weightOf("192.168.2.100") === 0);
-                detected = (Date.now() - stopped) / 1000;
-                log(`rs1 out of rotation ${detected.toFixed(1)} s after its httpd stopped (window ${WINDOW_S} s)\n`);
+                out = Date.now();
+                log(
+                    `rs1 out of rotation ${((out - stopped) / 1000).toFixed(1)} s after its httpd stopped ` +
+                        `(${((out - stopAsked) / 1000).toFixed(1)} s after the stop was asked; window ${WINDOW_S} s)\n`,
+                );
                 // Taken out by its check is not drift of keepalived's: the preview shows only rs1's stopped httpd.
                 expect((await previewSteps(stack)).map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-rs1-httpd"]);
                 // And npm run status says so: the table matches the stack, rs1's health is down.
@@ -143,14 +149,15 @@ export function healthCheckSuite(context: LabContext): void {
             }
             const failed = samples.filter((s) => s.answer === undefined);
             log(
-                `${samples.length} requests, ${failed.length} failed, at ` +
-                    `${failed.map((s) => `+${((s.at - stopped) / 1000).toFixed(2)} s`).join(", ")} after the stop\n`,
+                `${samples.length} requests, ${failed.length} failed, sent ` +
+                    `${failed.map((s) => `+${((s.at - stopAsked) / 1000).toFixed(2)} s`).join(", ")} after the stop was asked\n`,
             );
-            expect(detected).toBeLessThanOrEqual(WINDOW_S);
+            expect((out - stopped) / 1000).toBeLessThanOrEqual(WINDOW_S);
             expect(back).toBeLessThanOrEqual(DEFAULT_HEALTH_TIMING.delayLoop + 2);
-            for (const s of failed) expect((s.at - stopped) / 1000, "a failed request outside the window").toBeLessThanOrEqual(WINDOW_S);
+            // (A request sent before rs1 was seen out may have been scheduled to it.)
+            for (const s of failed) expect(s.at, "a failed request sent after rs1 was seen out").toBeLessThanOrEqual(out);
             // Between detection and return, every request answered, by rs2.
-            const between = samples.filter((s) => s.at > stopped + detected * 1000 + 100 && s.at < started);
+            const between = samples.filter((s) => s.at > out && s.at < started);
             expect(between.length).toBeGreaterThan(20);
             expect(tally(servers(between.map((s) => s.answer ?? "FAILED")))).toEqual({ rs2: between.length });
             // After its return, both serve again.
