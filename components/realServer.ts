@@ -10,6 +10,7 @@ import * as pulumi from "../resources/pulumiCore";
 import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../resources";
 import { cidr, defaultPage } from "../src/spec";
 import { checkRealServerArgs, RealServerArgsInput, RealServerArgsSpec } from "../src/validate";
+import { REAL_SERVER_PORT } from "../src/ipvs/serviceSchema";
 import type { InputFields, InputOf } from "../resources/inputTypes";
 import { ChangesAfter, changeDependsOn, checked } from "./inputs";
 
@@ -114,7 +115,8 @@ export class RealServer extends pulumi.ComponentResource {
         );
         const httpd = new Service(
             `${name}-httpd`,
-            { connection, hostName, unit: HTTPD },
+            // In the table only once it answers: its start returns before it listens.
+            { connection, hostName, unit: HTTPD, listens: [REAL_SERVER_PORT] },
             { parent: this, dependsOn: after([httpdPackage]) },
         );
         const page = new File(

@@ -20,6 +20,11 @@
 #                each `pulumi up` timed, all under one bounded keep-alive load
 #   data plane   wrk from inside the lab's namespace: IPVS (the VIP) against plain
 #                forwarding through the same director; VS/DR against VS/NAT
+#   health       keepalived's health check (HTTP_GET, the documented timing) on the
+#                same stack: httpd stopped on rs1 until keepalived has it at weight 0,
+#                measured from the stop's return; started, until it is back, measured
+#                from httpd listening; with the host's load at the time (busy emulated
+#                CPUs delay checks). A director pair's failover is not built yet: said so
 #   scale        `pulumi up` of a ContainerCluster with 2, 4, 8, 16 real servers on
 #                the container lab (BENCH_SCALE_RUNS runs each, 1 by default)
 #   demo         `npm run demo` on a fresh clone, image and toolchain cached
@@ -251,6 +256,35 @@ for ((r = 1; r <= runs; r++)); do
     in_lab ip route del 192.168.2.0/24 via 192.168.145.100
     in_lab ip address add 192.168.2.254/24 dev br-rs
 done
+say "health checks: keepalived takes the table over (healthCheck HTTP_GET, the documented timing)"
+pulumi config set --stack ci --path lvs:virtualService.healthCheck.type HTTP_GET
+record "switch to keepalived: pulumi up (its start, in place)" "$(timed up ci "$work/up-health.log")"
+# rs1's weight as the director's kernel has it, polled on the director itself (0.1 s; one SSH session per wait).
+weight_becomes() { # weight_becomes W: returns once rs1's entry has weight W (at most 30 s)
+    lab_ssh director "timeout 30 sh -c 'until ipvsadm -Ln -t 192.168.145.100:80 | grep -Eq \"192\\.168\\.2\\.100:80 +Masq +$1 \"; do sleep 0.1; done'" ||
+        { say "rs1 did not reach weight $1 on the director within 30 s"; exit 1; }
+}
+detections=() recoveries=() loads=()
+for ((r = 1; r <= runs; r++)); do
+    sleep 3 # a few checks pass first: each window starts from a healthy server
+    loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+    say "health $r/$runs: httpd stopped on rs1, until keepalived has it at weight 0; then started, until it is back"
+    lab_ssh rs1 "systemctl stop lighttpd"
+    t0=$(now)
+    weight_becomes 0
+    detections+=("$(calc "$(now) - $t0")")
+    # (Its start returns before it listens: measured from httpd listening, when a check can first pass.)
+    lab_ssh rs1 "systemctl start lighttpd && until ss -Hltn 'sport = :80' | grep -q .; do sleep 0.05; done"
+    t0=$(now)
+    weight_becomes 1
+    recoveries+=("$(calc "$(now) - $t0")")
+done
+record "health: httpd stopped -> out of rotation, seconds" "${detections[@]}"
+record "health: httpd listening -> back in rotation, seconds" "${recoveries[@]}"
+record "health: the host's 1-minute load while measuring" "${loads[@]}"
+pulumi config rm --stack ci --path lvs:virtualService.healthCheck
+record "switch back to pulumi-lvs's table: pulumi up (keepalived stopped)" "$(timed up ci "$work/up-health-back.log")"
+
 say "the same hosts by VS/DR (stack ci-dr): replies go past the director"
 pulumi destroy --stack ci --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
 pulumi stack init ci-dr >/dev/null 2>&1
@@ -324,6 +358,8 @@ over_floor_warm=$(calc "$noop_warm - $floor_warm")
 scale_ratio=$(ratio "$(median "scale: converge with 16 real-server containers")" "$(median "scale: converge with 2 real-server containers")")
 ipvs_ratio=$(ratio "$(median "HTTP through IPVS (VS/NAT), requests/s")" "$(median "HTTP plain forwarding, requests/s")")
 dr_ratio=$(ratio "$(median "HTTP through IPVS (VS/DR), requests/s")" "$(median "HTTP through IPVS (VS/NAT), requests/s")")
+detection=$(median "health: httpd stopped")
+recovery=$(median "health: httpd listening")
 
 printf '\n%-52s %10s %10s %10s\n' "figure ($runs runs each unless noted)" median min max
 for name in "${order[@]}"; do
@@ -338,6 +374,11 @@ printf '%-52s %10s %-12s %s\n' "failed requests during the reconfigurations" "$f
 printf '%-52s %10s %-12s %s\n' "scale: 16 / 2 real-server containers" "$scale_ratio" "<= 2" "$(holds "$scale_ratio <= 2")"
 printf '%-52s %10s %-12s %s\n' "data plane: IPVS / plain forwarding" "$ipvs_ratio" ">= 0.9" "$(holds "$ipvs_ratio >= 0.9")"
 printf '%-52s %10s %-12s %s\n' "data plane: VS/DR / VS/NAT" "$dr_ratio" ">= 1" "$(holds "$dr_ratio >= 1")"
+# keepalived's window with the documented timing: delay_loop 2 + retry 1 x delay_before_retry 1, and 1 s more.
+printf '%-52s %10s %-12s %s\n' "health: detection, seconds" "$detection" "<= 4" "$(holds "$detection <= 4")"
+# The next check after httpd answers: within delay_loop (2 s), and its SSH round trip.
+printf '%-52s %10s %-12s %s\n' "health: back in rotation, seconds" "$recovery" "<= 3" "$(holds "$recovery <= 3")"
+printf '%-52s %10s %-12s %s\n' "failover: VIP from the backup director, seconds" "-" "<= 4" "not built yet (one director)"
 
 printf '\nwhere the first converge spent its time (the engine steps; scripts and SSH from the lvs provider):\n'
 node "$repo/dist/tools/benchBreakdown.js" "$work/events.json" "$work/timings" > "$work/breakdown.txt"
@@ -353,8 +394,8 @@ result="$repo/bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
         printf '%s    "%s": { "median": %s, "min": %s, "max": %s }' "$sep" "$name" "$m" "$lo" "$hi"
         sep=$',\n'
     done
-    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s },\n' \
-        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio"
+    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s, "healthDetectionSeconds": %s, "healthRecoverySeconds": %s },\n' \
+        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio" "$detection" "$recovery"
     printf '  "reconfigureLoad": { "requests": %s, "failed": %s },\n' "${requests:-0}" "$failed"
     printf '  "breakdown": %s\n}\n' "$(tail -n 1 "$work/breakdown.txt")"
 } > "$result"

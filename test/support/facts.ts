@@ -33,7 +33,7 @@ export const rs1Addresses: AddressesFact = {
     interfaceSetting: "lvs:realServers[].interface",
 };
 
-export const rs1Httpd: ServiceFact = { hostName: "rs1", unit: "lighttpd" };
+export const rs1Httpd: ServiceFact = { hostName: "rs1", unit: "lighttpd", listens: [80], listenTimeout: 30 };
 
 export const rs1HttpdPackage: PackageFact = { hostName: "rs1", package: "lighttpd" };
 

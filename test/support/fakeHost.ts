@@ -1,7 +1,7 @@
 // A throwaway host for running host scripts for real: a private mount
 // namespace in which /etc, /var and /sys/class/net are temporary directories,
 // and the tools the scripts call (ipvsadm, sysctl, systemctl, ip, dpkg-query,
-// apt-get, modprobe, nft) are the fake in fakeHost/fake-host.cjs, which keeps the
+// ss, apt-get, modprobe, nft) are the fake in fakeHost/fake-host.cjs, which keeps the
 // host's state in a JSON file and logs every call. Nothing touches the real
 // host. Needs `unshare` (util-linux) and root or user namespaces.
 import { spawn, spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ import * as path from "node:path";
 import { Transport } from "../../provider/host";
 
 const FAKE = path.join(__dirname, "fakeHost", "fake-host.cjs");
-const TOOLS = ["ipvsadm", "ipvsadm-save", "sysctl", "systemctl", "ip", "dpkg-query", "apt-get", "modprobe", "nft"];
+const TOOLS = ["ipvsadm", "ipvsadm-save", "sysctl", "systemctl", "ip", "ss", "dpkg-query", "apt-get", "modprobe", "nft"];
 
 /** The fake host's state, as the fake tools keep it. */
 export interface FakeHostState {
@@ -34,6 +34,10 @@ export interface FakeHostState {
     modules: string[];
     missingModules?: string[];
     units: Record<string, { enabled: boolean; active: boolean }>;
+    /** The TCP ports each unit listens on while it is active (ss). */
+    listens?: Record<string, number[]>;
+    /** How many more `ss` calls see nothing listening: a simple service still binding after its start returned. */
+    bindLag?: number;
     links: string[];
     up?: string[];
     addresses: Record<string, string[]>;
@@ -90,6 +94,7 @@ export function debianHost(): FakeHostState {
         repository: { ipvsadm: ["libnl-3-200", "libpopt0"], lighttpd: ["libbrotli1", "spawn-fcgi"] },
         dependents: {},
         packageUnits: { lighttpd: "lighttpd" },
+        listens: { lighttpd: [80] },
     };
 }
 

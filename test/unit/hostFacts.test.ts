@@ -89,6 +89,8 @@ function readable(desired: Props): Props {
         package: _p,
         keepWhileUsed: _k,
         unit: _u,
+        listens: _l,
+        listenTimeout: _t,
         modules: _m,
         path: _path,
         ...rest
@@ -175,6 +177,27 @@ describe("service", () => {
         await serviceFact.create(factContext(enabledBefore), desired);
         await serviceFact.delete(factContext(enabledBefore), desired);
         expect(enabledBefore.state().units.lighttpd).toEqual({ enabled: true, active: true });
+    });
+
+    it("counts as started only once httpd listens on its port: a simple service's start returns before it binds", async () => {
+        const h = host({ ...debianHost(), bindLag: 5 });
+        const desired = { ...rs1Httpd, enabled: true as const, running: true as const };
+        await serviceFact.create(factContext(h), desired);
+        expect(h.state().bindLag).toBe(0);
+        expect(h.calls("ss")).toEqual(Array(6).fill("ss -Hltn sport = :80"));
+        expect(await serviceFact.read(factContext(h), desired)).toEqual({ enabled: true, running: true });
+        // Running, but its port given up (another configuration): not running as the real server needs it.
+        h.update((s) => (s.listens = {}));
+        expect(await serviceFact.read(factContext(h), desired)).toEqual({ enabled: true, running: false });
+    });
+
+    it("fails in one line when the service runs but never listens: the host, the unit, the port and where to look", async () => {
+        const h = host({ ...debianHost(), listens: {} });
+        const desired = { ...rs1Httpd, listenTimeout: 1, enabled: true as const, running: true as const };
+        await expect(serviceFact.create(factContext(h), desired)).rejects.toThrow(
+            "fake (root@fake:22): lighttpd runs but nothing listens on TCP port 80 after 1 s: see journalctl -u lighttpd, and the port in its configuration",
+        );
+        expect(h.calls("ss").length).toBeGreaterThanOrEqual(10);
     });
 
     it("reads enabled and running from the files systemd keeps, without a systemctl process", async () => {

@@ -103,7 +103,7 @@ describe("hostile values through every interpolation point", () => {
     /** Each fact with the hostile value in every string it takes. */
     const builders: [string, (v: string) => FactScripts][] = [
         ["package", (v) => packageScripts({ hostName: v, package: v })],
-        ["service", (v) => serviceScripts({ hostName: v, unit: v })],
+        ["service", (v) => serviceScripts({ hostName: v, unit: v, listens: [80], listenTimeout: 30 })],
         ["sysctls", (v) => sysctlsScripts({ hostName: v, values: { [v]: v, "net.ipv4.ip_forward": v }, modules: [v] })],
         [
             "addresses",

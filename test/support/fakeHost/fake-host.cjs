@@ -2,7 +2,7 @@
 // A fake Debian host for running pulumi-lvs's host scripts in tests, as
 // kube-proxy tests its IPVS proxier against a fake IPVS: one program installed
 // under the names of the tools the scripts call (ipvsadm, ipvsadm-save,
-// sysctl, systemctl, ip, dpkg-query, apt-get, modprobe, nft). It keeps the host's
+// sysctl, systemctl, ip, ss, dpkg-query, apt-get, modprobe, nft). It keeps the host's
 // state in a JSON file ($FAKE_HOST_STATE) and appends every call to a log
 // ($FAKE_HOST_LOG), so a test asserts the exact commands and the resulting
 // state. It is written independently of the code under test: the listing and
@@ -409,6 +409,24 @@ function systemctl(argv) {
     }
 }
 
+// ---------------------------------------------------------------- ss
+/**
+ * `ss -Hltn "sport = :PORT"`: one LISTEN line when an active unit listens on
+ * the port (state.listens), unless the host is still binding: each of the
+ * first `bindLag` calls sees nothing, as a script that polls right after a
+ * simple service's start does on a slow host.
+ */
+function ss(argv) {
+    const port = Number(/^sport = :(\d+)$/.exec(argv.slice(1).join(" "))?.[1]);
+    if (argv[0] !== "-Hltn" || !port) fail(`fake ss: unsupported ${argv.join(" ")}`, 2);
+    if (state.bindLag > 0) {
+        state.bindLag--;
+        return;
+    }
+    const bound = Object.entries(state.listens || {}).some(([unit, ports]) => state.units[unit]?.active && ports.includes(port));
+    if (bound) out(`LISTEN 0      1024         0.0.0.0:${port}        0.0.0.0:*\n`);
+}
+
 // ---------------------------------------------------------------- ip
 function ip(argv) {
     // `-batch -`: one command per line of standard input, as ip(8) runs them.
@@ -615,6 +633,7 @@ const tools = {
     modprobe: () => modprobe(args),
     systemctl: () => systemctl(args),
     ip: () => ip(args),
+    ss: () => ss(args),
     "dpkg-query": () => dpkgQuery(args),
     "apt-get": () => aptGet(args),
     nft: () => nft(args),
