@@ -16,6 +16,7 @@ import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginK
 import { containsUnknown, reveal, secret } from "../pluginKit/rpcValues";
 import { HOST_KEY_PROPERTY, recordedKey, withRecordedKey } from "./hostKeyRecord";
 import { ReadBatcher } from "./readBatch";
+import type { ReachabilityProbe } from "./reachability";
 import { timed } from "./timings";
 
 /** The provider's version, reported to the engine. */
@@ -45,6 +46,8 @@ export class LvsProviderServer extends PluginService {
         private readonly transportFor: TransportFactory,
         private readonly log: EngineLog,
         private readonly onCancel: () => void,
+        /** Asks whether each host's SSH port answers when its first resource is checked (none: never asked). */
+        private readonly reachability?: ReachabilityProbe,
     ) {
         super(PROVIDER_VERSION);
         this.facts = new Map(facts.map((f) => [f.type, f]));
@@ -146,13 +149,34 @@ export class LvsProviderServer extends PluginService {
             delete plain.connection;
             if (!containsUnknown(plain)) {
                 const parsed = fact.schema.safeParse(plain);
-                if (parsed.success) inputs = { ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection };
-                else issues("", parsed.error);
+                if (parsed.success) {
+                    inputs = { ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection };
+                    if (failures.length === 0) await this.warnIfUnreachable(urn, fact.hostName(parsed.data as Props), reveal(connection));
+                } else issues("", parsed.error);
             }
             resp.setInputs(toStruct(inputs));
             resp.setFailuresList(failures);
             return resp;
         });
+    }
+
+    /**
+     * A warning, once per host and run, when nothing answers at its SSH port (or its proxy's): a preview
+     * contacts no host for the resources it would create.
+     */
+    private async warnIfUnreachable(urn: string, hostName: string, connection: unknown): Promise<void> {
+        if (!this.reachability || !isSshConnection(connection)) return;
+        const hop = connection.proxy ?? connection;
+        const problem = await this.reachability.problem(hop.host, hop.port);
+        const where = `${connection.user}@${connection.host}:${connection.port}`;
+        if (problem === undefined || !this.reachability.firstTimeFor(`${hostName} ${where}`)) return;
+        const via = connection.proxy ? ` through its proxy ${hop.user}@${hop.host}:${hop.port}` : "";
+        this.log(
+            urn,
+            `${hostName} (${where}): nothing answers SSH${via} (${problem}): pulumi up cannot change this host until it ` +
+                "does; check the host's address and SSH port in the stack's settings, and that the host runs sshd",
+            "warning",
+        );
     }
 
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>): Promise<void> {
@@ -246,6 +270,22 @@ export class LvsProviderServer extends PluginService {
             return new emptyproto.Empty();
         });
     }
+}
+
+interface SshHop {
+    host: string;
+    port: number;
+    user: string;
+}
+
+/** A checked SSH connection (defaults applied), not a container's. */
+function isSshConnection(value: unknown): value is SshHop & { proxy?: SshHop } {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        typeof (value as SshHop).host === "string" &&
+        typeof (value as SshHop).port === "number"
+    );
 }
 
 /** The properties of a fact's desired state. */

@@ -15,6 +15,7 @@ import { SshTransport, Transport } from "./host";
 import { checkedConnection } from "./connection";
 import { serveProvider } from "../pluginKit/serve";
 import { LvsProviderServer } from "./server";
+import { ReachabilityProbe } from "./reachability";
 import { SshPool } from "../pluginKit/ssh";
 
 /**
@@ -49,5 +50,7 @@ function providerService(engineAddress: string | undefined): LvsProviderServer {
         },
         log,
         () => ssh.close(),
+        // PULUMI_LVS_PROBE_SSH=0: no probe (hosts a preview cannot or must not reach, such as made-up names).
+        process.env.PULUMI_LVS_PROBE_SSH === "0" ? undefined : new ReachabilityProbe(),
     );
 }

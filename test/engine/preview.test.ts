@@ -3,12 +3,19 @@
 // needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, Server } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { Project, projectCopy } from "../support/pulumi";
 
 let project: Project;
+
+/**
+ * The environment of a run whose hosts a preview must not contact: no probe of their SSH ports
+ * (provider/reachability.ts). The prod stack's are made up (example.internal): their DNS queries would leave the machine.
+ */
+const NO_PROBE = { PULUMI_LVS_PROBE_SSH: "0" };
 
 beforeAll(async () => {
     project = await projectCopy();
@@ -43,11 +50,28 @@ function planner(): { planned: Planned[]; onEvent: (e: EngineEvent) => void } {
 }
 
 /** A known_hosts file naming the lab stacks' three hosts (with the public half of `key`: any key will do). */
-function knownHostsOfTheTest(key: string): string {
+function knownHostsOfTheTest(key: string, ports = [2221, 2222, 2223]): string {
     const file = `${key}.known_hosts`;
     const publicKey = readFileSync(`${key}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
-    writeFileSync(file, [2221, 2222, 2223].map((port) => `[127.0.0.1]:${port} ${publicKey}\n`).join(""));
+    writeFileSync(file, ports.map((port) => `[127.0.0.1]:${port} ${publicKey}\n`).join(""));
     return file;
+}
+
+/** Loopback ports that nothing listens on: each one a listener's, closed again. */
+async function closedPorts(count: number): Promise<number[]> {
+    const servers = await Promise.all(
+        Array.from(
+            { length: count },
+            () =>
+                new Promise<Server>((resolve) => {
+                    const server = createServer();
+                    server.listen(0, "127.0.0.1", () => resolve(server));
+                }),
+        ),
+    );
+    const ports = servers.map((s) => (s.address() as { port: number }).port);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    return ports;
 }
 
 describe("pulumi preview (offline, real engine)", () => {
@@ -91,6 +115,37 @@ describe("pulumi preview (offline, real engine)", () => {
         expect(planned.find((p) => p.name === "lvs-rs1-httpd")!.inputs).toMatchObject({ enabled: true, running: true });
         // Plugins are found without the CLI's warning about a plugin on PATH.
         expect(result.stdout + result.stderr).not.toMatch(/from \$PATH/);
+    });
+
+    it("names each host whose SSH port nothing answers, once, in a warning: a preview runs nothing on them", async () => {
+        const stack = await project.stack("dev");
+        const key = path.join(project.stateDir, "id_ed25519_unreachable");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        const lab = { "lvs:director.ssh.port": 2221, "lvs:realServers[0].ssh.port": 2222, "lvs:realServers[1].ssh.port": 2223 };
+        const [director, rs1, rs2] = await closedPorts(3);
+        await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key, [director!, rs1!, rs2!]) }, true);
+        for (const [setting, port] of Object.keys(lab).map((s, i) => [s, [director, rs1, rs2][i]] as const))
+            await stack.setConfig(setting, { value: String(port) }, true);
+        const warnings: string[] = [];
+        try {
+            const result = await stack.preview({
+                onEvent: (e) => {
+                    if (e.diagnosticEvent?.severity === "warning") warnings.push(e.diagnosticEvent.message.trim());
+                },
+            });
+            expect(result.changeSummary).toEqual({ create: 17 });
+        } finally {
+            for (const [setting, port] of Object.entries(lab)) await stack.setConfig(setting, { value: String(port) }, true);
+        }
+        const hint =
+            "nothing answers SSH (ECONNREFUSED): pulumi up cannot change this host until it does; check the host's address " +
+            "and SSH port in the stack's settings, and that the host runs sshd";
+        expect(warnings.sort()).toEqual([
+            `director (root@127.0.0.1:${director}): ${hint}`,
+            `rs1 (root@127.0.0.1:${rs1}): ${hint}`,
+            `rs2 (root@127.0.0.1:${rs2}): ${hint}`,
+        ]);
     });
 
     it("plans the dr and tun stacks: each real server's side of its forwarding method", async () => {
@@ -149,7 +204,7 @@ describe("pulumi preview (offline, real engine)", () => {
     });
 
     it("stops the prod stack before any change when no SSH key is set, naming the setting and the fix", async () => {
-        const stack = await project.stack("prod");
+        const stack = await project.stack("prod", NO_PROBE);
         const failure = await stack.preview().then(
             () => undefined,
             (err: Error) => err.message,
@@ -162,7 +217,7 @@ describe("pulumi preview (offline, real engine)", () => {
     });
 
     it("stops when the key setting is not a private key, naming it, without printing it", async () => {
-        const stack = await project.stack("prod");
+        const stack = await project.stack("prod", NO_PROBE);
         await stack.setConfig("lvs:sshPrivateKey", { value: "-----BEGIN NOTHING-----\nhunter2\n", secret: true });
         const failure = await stack.preview().then(
             () => undefined,
@@ -176,7 +231,7 @@ describe("pulumi preview (offline, real engine)", () => {
     });
 
     it("plans prod once its key is set as a secret, which never appears in the stack settings or output in clear", async () => {
-        const stack = await project.stack("prod");
+        const stack = await project.stack("prod", NO_PROBE);
         const key = path.join(project.stateDir, "prod_key");
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         const keyText = readFileSync(key, "utf8");

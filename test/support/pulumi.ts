@@ -21,7 +21,8 @@ export function failureOf(run: Promise<unknown>): Promise<string> {
 export interface Project {
     dir: string;
     stateDir: string;
-    stack(name: string): Promise<Stack>;
+    /** The stack `name` of the copy; `env`: more environment for its runs. */
+    stack(name: string, env?: Record<string, string>): Promise<Stack>;
     cleanup(): void;
 }
 
@@ -52,7 +53,8 @@ export async function projectCopy(): Promise<Project> {
     return {
         dir,
         stateDir,
-        stack: (stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars }),
+        stack: (stackName, env = {}) =>
+            LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { pulumiCommand, envVars: { ...envVars, ...env } }),
         cleanup: () => rmSync(base, { recursive: true, force: true }),
     };
 }
@@ -71,10 +73,13 @@ export function javaScriptProgram(base: string, name: string, source: string): s
     return program;
 }
 
-/** The `dev` stack of the program in `program`, run by the toolchain's CLI with its state in `base`/state. */
-export async function devStack(base: string, program: string): Promise<Stack> {
+/** The `dev` stack of the program in `program`, run by the toolchain's CLI with its state in `base`/state (and `env`). */
+export async function devStack(base: string, program: string, env: Record<string, string> = {}): Promise<Stack> {
     const state = path.join(base, "state");
     mkdirSync(state);
     const pulumiCommand = await PulumiCommand.get({ root: path.join(repo, ".toolchain") });
-    return LocalWorkspace.createOrSelectStack({ stackName: "dev", workDir: program }, { pulumiCommand, envVars: toolchainEnv(state) });
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: "dev", workDir: program },
+        { pulumiCommand, envVars: { ...toolchainEnv(state), ...env } },
+    );
 }

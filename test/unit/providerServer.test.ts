@@ -6,6 +6,7 @@
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { createServer, Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { addressesFact } from "../../resources/addresses/server";
 import { fileFact } from "../../resources/file/server";
@@ -14,6 +15,7 @@ import { serviceFact } from "../../resources/service/server";
 import { sysctlsFact } from "../../resources/sysctls/server";
 import { virtualServiceFact } from "../../resources/virtualService/server";
 import { LvsProviderServer } from "../../provider/server";
+import { ReachabilityProbe } from "../../provider/reachability";
 import { FakeHost } from "../support/fakeHost";
 import { tutorialService } from "../support/facts";
 
@@ -25,7 +27,7 @@ const connection = { host: "127.0.0.1", port: 2221, user: "root", password: "not
 const hosts: FakeHost[] = [];
 afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
 
-function provider(): { server: LvsProviderServer; host: FakeHost; logged: string[] } {
+function provider(reachability?: ReachabilityProbe): { server: LvsProviderServer; host: FakeHost; logged: string[] } {
     const host = new FakeHost();
     hosts.push(host);
     const logged: string[] = [];
@@ -34,6 +36,7 @@ function provider(): { server: LvsProviderServer; host: FakeHost; logged: string
         (_conn, hostName) => host.transport(`${hostName} (root@127.0.0.1:2221)`),
         (_urn, message, severity) => logged.push(`${severity ?? "info"}: ${message}`),
         () => undefined,
+        reachability,
     );
     return { server, host, logged };
 }
@@ -102,6 +105,32 @@ describe("Check", () => {
             });
         },
     );
+
+    it("warns once per host whose SSH port nothing answers (a preview runs nothing on a host it would create on)", async () => {
+        // Loopback only: a port something listens on, and one nothing does (a listener's, closed again).
+        const port = (s: Server) => (s.address() as { port: number }).port;
+        const listening = await listen();
+        const closing = await listen();
+        const closed = port(closing);
+        await new Promise((r) => closing.close(r));
+        try {
+            const { server, logged } = provider(new ReachabilityProbe());
+            const at = (p: number) => secret({ host: "127.0.0.1", port: p, user: "lvs" });
+            const resps = await Promise.all([
+                check(server, VS_URN, { ...vsInputs, connection: at(closed) }),
+                check(server, PAGE_URN, { hostName: "director", path: "/srv/page.html", content: "x", connection: at(closed) }),
+                check(server, PAGE_URN, { hostName: "rs1", path: "/srv/page.html", content: "x", connection: at(port(listening)) }),
+            ]);
+            expect(resps.flatMap((r) => r.getFailuresList())).toEqual([]);
+            expect(logged).toEqual([
+                `warning: director (lvs@127.0.0.1:${closed}): nothing answers SSH (ECONNREFUSED): pulumi up cannot ` +
+                    "change this host until it does; check the host's address and SSH port in the stack's settings, and that " +
+                    "the host runs sshd",
+            ]);
+        } finally {
+            listening.close();
+        }
+    });
 
     it("fails bad inputs by property, in the spec's words, before anything runs", async () => {
         const { server, host } = provider();
@@ -229,3 +258,11 @@ describe("Read and Create", () => {
         expect(error.metadata.get("grpc-status-details-bin")).toHaveLength(1);
     });
 });
+
+/** A TCP listener on a free loopback port. */
+function listen(): Promise<Server> {
+    return new Promise((resolve) => {
+        const server = createServer((socket) => socket.destroy());
+        server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+}
