@@ -36,8 +36,11 @@ export interface Fact<D extends Props = Props> {
     hostName(desired: D): string;
     /** Converges the host; returns extra outputs (besides the desired state). */
     create(ctx: FactContext, desired: D): Promise<Props>;
-    /** Converges the host from the state `olds` to `desired`; returns extra outputs. */
-    update(ctx: FactContext, olds: D, desired: D): Promise<Props>;
+    /**
+     * Converges the host from the state `olds` (as the last refresh read it) to `desired`; `declaredBefore`:
+     * the inputs the program gave before, when the engine sends them. Returns extra outputs.
+     */
+    update(ctx: FactContext, olds: D, desired: D, declaredBefore?: D): Promise<Props>;
     /** What the host has, in the desired state's shape (only the properties that can be read back are replaced). */
     read(ctx: FactContext, state: D): Promise<Props>;
     /** Undoes what create and update did. */

@@ -254,7 +254,9 @@ export class LvsProviderServer extends PluginService {
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
             const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY]);
             const desired = this.desired(news);
-            const extra = await fact.update(ctx, this.desired(olds), desired);
+            const oldInputs = call.request.getOldInputs()?.toJavaScript() as Props | undefined;
+            const declaredBefore = oldInputs ? this.desired(withoutInternal(oldInputs)) : undefined;
+            const extra = await fact.update(ctx, this.desired(olds), desired, declaredBefore);
             const resp = new provproto.UpdateResponse();
             resp.setProperties(toStruct(this.outputs(news, { ...computedOutputs(olds, fact), ...extra, ...ctx.recordedKey() })));
             return resp;

@@ -7,14 +7,16 @@
 // until the live table shows it, so that `up` returns with the table in
 // place. keepalived is started only when it is not running: a restart would
 // drop the table. Read reports the file as found, whether keepalived runs,
-// and each service and tracked entry the kernel has (a server a failing
-// check set to weight 0 is not drift). The plan is src/keepalived/plan.ts.
+// and each service and tracked entry the kernel has, with the scheduler and
+// weights found (a server a failing check set to weight 0 is not drift); a
+// scheduler or weight changed by hand is put back by keepalived, in two
+// reloads. The plan is src/keepalived/plan.ts.
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { parseSavedRules, planSync, serviceArgument, serviceKey, type ServiceTable } from "../../src/ipvs";
 import { entryKey } from "../../src/ipvs/model";
 import { keepalivedConf } from "../../src/keepalived/render";
-import { entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
+import { asFound, editedByHand, entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
 import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables } from "./state";
 import {
     applyConfigScript,
@@ -73,16 +75,27 @@ async function settle(ctx: FactContext, hostName: string, tables: ServiceTable[]
     }
 }
 
-/** Waits until keepalived's journal says it read a file without what the kernel lacks (it names what it forgets). */
-async function forgotten(ctx: FactContext, hostName: string, since: number | undefined): Promise<void> {
+/**
+ * Waits until keepalived's journal shows `words` since a reload (the host's time before it), so that the next
+ * reload is not taken together with this one: without the journal (or its words), a fixed time.
+ */
+async function journalSays(ctx: FactContext, hostName: string, since: number | undefined, words: RegExp): Promise<void> {
     const deadline = Date.now() + SETTLE_SECONDS * 1000;
     while (since !== undefined && Date.now() < deadline) {
         const said = await runScript(ctx.transport, "keepalived's journal", journalSinceScript(hostName, since), ctx.warn);
-        if (/Removing Virtual Server|no longer exist/.test(said)) return;
+        if (words.test(said)) return;
         await sleep(500);
     }
-    // Without a journal (or its words), time is all there is: keepalived reads a reload's file within a second.
+    // Time is all there is: keepalived reads a reload's file within a second.
     await sleep(2000);
+}
+
+/** keepalived's words for a file read without what the kernel lacks (it names what it forgets). */
+const FORGOTTEN = /Removing Virtual Server|no longer exist/;
+/** keepalived's word for a reload taken, and a second for its checker to apply the file (it says no more). */
+async function reloaded(ctx: FactContext, hostName: string, since: number | undefined): Promise<void> {
+    await journalSays(ctx, hostName, since, /Reloading/);
+    await sleep(1000);
 }
 
 /**
@@ -103,7 +116,12 @@ async function adopt(ctx: FactContext, d: KeepalivedState, want: ServiceTable[],
     }
 }
 
-async function converge(ctx: FactContext, d: KeepalivedState, olds?: KeepalivedState): Promise<{ ipvsTable: string }> {
+async function converge(
+    ctx: FactContext,
+    d: KeepalivedState,
+    olds?: KeepalivedState,
+    declaredBefore?: KeepalivedState,
+): Promise<{ ipvsTable: string }> {
     const want = keepalivedTables(d.virtualServices);
     const live = await readLive(ctx, d.hostName);
     if (!live.active) await adopt(ctx, d, want, live.tables);
@@ -113,7 +131,16 @@ async function converge(ctx: FactContext, d: KeepalivedState, olds?: KeepalivedS
             const what = [...missing.services, ...missing.entries.map((e) => `${e.service} -> ${e.entry}`)].join(", ");
             ctx.warn(`keepalived on ${d.hostName} held ${what} but the kernel's table did not (deleted by hand?): restoring`);
             const since = await apply(ctx, d.hostName, withoutLacking(want, live.tables), `forgetting ${what}`);
-            await forgotten(ctx, d.hostName, since);
+            await journalSays(ctx, d.hostName, since, FORGOTTEN);
+        }
+        const before = declaredBefore?.virtualServices ? keepalivedTables(declaredBefore.virtualServices) : undefined;
+        const edits = editedByHand(want, live.tables, before);
+        if (edits.length > 0) {
+            ctx.warn(
+                `keepalived on ${d.hostName} held ${edits.join(", ")} where keepalived.conf says otherwise (changed by hand?): restoring`,
+            );
+            const since = await apply(ctx, d.hostName, asFound(want, live.tables, before), `taking in ${edits.join(", ")}`);
+            await reloaded(ctx, d.hostName, since);
         }
     }
     const held = olds ? keepalivedTables(olds.virtualServices) : [];
@@ -128,17 +155,27 @@ async function converge(ctx: FactContext, d: KeepalivedState, olds?: KeepalivedS
     return { ipvsTable: (await settle(ctx, d.hostName, want, gone)).trimEnd() };
 }
 
-/** The state's services the kernel's table has: each service present, each tracked entry present (weights as declared). */
+/**
+ * The state's services as the kernel's table has them: each service present with its scheduler, each tracked
+ * entry present with its weight, as asFound (the plan) takes them in: a 0 that a failing check set reads as
+ * declared, and the entries of a service whose failing servers leave the table are not judged.
+ */
 function heldServices(services: KeepalivedState["virtualServices"], live: ServiceTable[]): KeepalivedState["virtualServices"] {
-    const liveByKey = new Map(live.map((t) => [serviceKey(t.service), new Set(t.realServers.map(entryKey))]));
+    const liveByKey = new Map(live.map((t) => [serviceKey(t.service), t]));
     return Object.fromEntries(
         Object.entries(services).flatMap(([key, vs]) => {
-            const entries = liveByKey.get(key);
-            if (!entries) return [];
+            if (!liveByKey.has(key)) return [];
+            const [found] = asFound(keepalivedTables({ [key]: vs }), [liveByKey.get(key)!]);
+            const weights = new Map(found!.realServers.map((e) => [entryKey(e), e.weight]));
+            const entries = new Set(liveByKey.get(key)!.realServers.map(entryKey));
             const realServers = entriesTracked(vs)
-                ? Object.fromEntries(Object.entries(vs.realServers).filter(([entry]) => entries.has(entry)))
+                ? Object.fromEntries(
+                      Object.entries(vs.realServers)
+                          .filter(([entry]) => entries.has(entry))
+                          .map(([entry, rs]) => [entry, { ...rs, weight: weights.get(entry) ?? rs.weight }]),
+                  )
                 : vs.realServers;
-            return [[key, { ...vs, realServers }]];
+            return [[key, { ...vs, scheduler: found!.service.scheduler, realServers }]];
         }),
     );
 }
@@ -150,7 +187,7 @@ export const keepalivedFact = defineFact<KeepalivedState>({
     replaceOn: ["hostName"],
     hostName: (d) => d.hostName,
     create: (ctx, d) => converge(ctx, d),
-    update: (ctx, olds, d) => converge(ctx, d, olds),
+    update: (ctx, olds, d, declaredBefore) => converge(ctx, d, olds, declaredBefore),
     async read(ctx, state) {
         const live = await readLive(ctx, state.hostName);
         return {

@@ -96,11 +96,11 @@ export async function previewSteps(stack: Stack): Promise<Step[]> {
 }
 
 /** `pulumi up`, which must succeed: its steps and the summary of changes. */
-export async function upStack(stack: Stack): Promise<{ steps: Step[]; changes: Record<string, number> }> {
+export async function upStack(stack: Stack): Promise<{ steps: Step[]; changes: Record<string, number>; output: string }> {
     const events: EngineEvent[] = [];
     const result = await stack.up({ onOutput: log, onEvent: (e) => events.push(e) });
     expect(result.summary.result).toBe("succeeded");
-    return { steps: stepsOf(events), changes: result.summary.resourceChanges ?? {} };
+    return { steps: stepsOf(events), changes: result.summary.resourceChanges ?? {}, output: result.stdout };
 }
 
 /** A further `pulumi up` (refresh included) that must change nothing. */

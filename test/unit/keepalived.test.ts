@@ -6,7 +6,7 @@ import { parseClusterConfig } from "../../src/config";
 import { clusterTables } from "../../src/desiredTables";
 import type { ServiceTable } from "../../src/ipvs/model";
 import { keepalivedConf } from "../../src/keepalived/render";
-import { lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
+import { asFound, editedByHand, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
 import { configOf, keepalivedServicesOf, keepalivedStateSchema, keepalivedTables } from "../../resources/keepalived/state";
 import { keepalivedFact } from "../../resources/keepalived/server";
 import { differences, renderStatus } from "../../src/status";
@@ -164,6 +164,56 @@ describe("a change keepalived applies", () => {
             leaving: [{ service: want[0]!.service, entries: ["192.168.2.101:80"] }],
         });
         expect(quiesceLeaving(want, want)).toEqual({ tables: want, leaving: [] });
+    });
+
+    it("takes in a scheduler and a weight changed by hand, so that a reload of the file as declared puts them back", () => {
+        const edited = live([rs1!, { ...rs2!, weight: 5 }], { ...want[0]!, service: { ...want[0]!.service, scheduler: "sh" } });
+        expect(editedByHand(want, edited)).toEqual([
+            "service tcp 192.168.145.100:80 scheduler sh",
+            "tcp 192.168.145.100:80 -> 192.168.2.101:80 weight 5",
+        ]);
+        expect(asFound(want, edited)).toEqual(edited);
+        // A failing check's 0 is keepalived's own, not an edit; a service the kernel lacks is another step's.
+        const failing = live([rs1!, { ...rs2!, weight: 0 }]);
+        expect(editedByHand(want, failing)).toEqual([]);
+        expect(asFound(want, failing)).toEqual(want);
+        expect(editedByHand(want, [])).toEqual([]);
+        expect(editedByHand(want, live())).toEqual([]);
+        // What the stack changes now is keepalived's to apply (its file before said otherwise): not an edit.
+        const before = live([rs1!, { ...rs2!, weight: 1 }], { ...want[0]!, service: { ...want[0]!.service, scheduler: "rr" } });
+        expect(editedByHand(want, before, before)).toEqual([]);
+        expect(asFound(want, before, before)).toEqual(want);
+        expect(editedByHand(want, edited, before)).toEqual([]);
+        // A value the stack keeps (the scheduler), changed by hand, is one; the weight the stack changes is not.
+        expect(editedByHand(want, edited, live([rs1!, { ...rs2!, weight: 1 }]))).toEqual(["service tcp 192.168.145.100:80 scheduler sh"]);
+    });
+
+    it("reads back the scheduler and weights the kernel has, a failing check's 0 as declared", async () => {
+        const state = keepalivedStateSchema.parse({ hostName: "director", virtualServices: keepalivedServicesOf(want) });
+        const read = (saved: string) =>
+            keepalivedFact.read(
+                {
+                    transport: { run: async () => ({ code: 0, stdout: `active yes\nenabled yes\nlive table:\n${saved}`, stderr: "" }) },
+                    status: () => undefined,
+                    warn: () => undefined,
+                } as never,
+                state,
+            );
+        const found = await read(
+            "-A -t 192.168.145.100:80 -s sh\n-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1\n" +
+                "-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 5\n",
+        );
+        expect(found.virtualServices).toMatchObject({
+            "tcp 192.168.145.100:80": {
+                scheduler: "sh",
+                realServers: { "192.168.2.100:80": { weight: 1 }, "192.168.2.101:80": { weight: 5 } },
+            },
+        });
+        const checked = await read(
+            "-A -t 192.168.145.100:80 -s wrr\n-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 1\n" +
+                "-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 0\n",
+        );
+        expect(checked.virtualServices).toEqual(state.virtualServices);
     });
 
     it("waits for a new weight, an entry to go, a service to go; a wrong weight is not a failing check's 0", () => {

@@ -183,6 +183,23 @@ export function healthCheckSuite(context: LabContext): void {
             expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
         });
 
+        it("a scheduler and a weight changed by hand show in the preview, and keepalived itself puts both back, by reload", async () => {
+            const pid = onVm("director", "systemctl show -P MainPID keepalived").trim();
+            onVm("director", "ipvsadm -E -t 192.168.145.100:80 -s sh && ipvsadm -e -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 5");
+            const planned = await previewSteps(stack);
+            expect(planned.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-keepalived-config"]);
+            expect(planned[0]!.diff).toEqual({
+                [`virtualServices["${SERVICE}"].scheduler`]: "update",
+                [`virtualServices["${SERVICE}"].realServers["192.168.2.101:80"].weight`]: "update",
+            });
+            await up();
+            expect(onVm("director", "ipvsadm -Ln -t 192.168.145.100:80")).toMatch(/TCP\s+192\.168\.145\.100:80 rr/);
+            expect(weightOf("192.168.2.101")).toBe(1);
+            expect(onVm("director", "systemctl show -P MainPID keepalived").trim(), "reloaded, not restarted").toBe(pid);
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 2, rs2: 2 });
+            await noOpUp(stack);
+        });
+
         it("keepalived.conf edited by hand and keepalived stopped show in the preview as lines of the file, and up puts both back", async () => {
             onVm("director", "sed -i 's/weight 1/weight 9/' /etc/keepalived/keepalived.conf && systemctl stop keepalived");
             const planned = await previewSteps(stack);
@@ -199,8 +216,11 @@ export function healthCheckSuite(context: LabContext): void {
         it("a weight change reaches keepalived by reload under load: no failed request; three of four new connections to rs2", async () => {
             await service({ healthCheck, scheduler: "wrr", realServers: [{ name: "rs1" }, { name: "rs2", weight: 3 }] });
             const pid = onVm("director", "systemctl show -P MainPID keepalived").trim();
-            await underLoad(async () => void (await up()));
+            let output = "";
+            await underLoad(async () => void ({ output } = await up()));
             expect(onVm("director", "systemctl show -P MainPID keepalived").trim(), "reloaded, not restarted").toBe(pid);
+            // The scheduler and weight the stack changes are keepalived's to apply: not taken for edits by hand.
+            expect(output).not.toContain("changed by hand");
             expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 40)))).toEqual({ rs1: 10, rs2: 30 });
         });
 
