@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { z } from "zod";
-import { connectionSchemaFor } from "./connection";
+import { CheckedConnection, connectionSchemaFor } from "./connection";
 import { EngineLog } from "../pluginKit/engineLog";
 import { detailedDiff, DiffKind } from "../pluginKit/diff";
 import { Fact, FactContext, Props } from "./fact";
@@ -138,11 +138,15 @@ export class LvsProviderServer extends PluginService {
             };
             // Connection defaults applied, and the connection always secret, as the command provider does.
             let connection: unknown = news.connection;
+            // Known and valid: what the probe of its host may use (a computed host is not probed).
+            let checkedConnection: CheckedConnection | undefined;
             if (connection === undefined || connection === null) fail("connection", "missing required property 'connection'");
             else if (!containsUnknown(connection)) {
                 const parsed = connectionSchemaFor(reveal(connection)).safeParse(reveal(connection));
-                if (parsed.success) connection = secret(parsed.data);
-                else issues("connection", parsed.error);
+                if (parsed.success) {
+                    checkedConnection = parsed.data as CheckedConnection;
+                    connection = secret(parsed.data);
+                } else issues("connection", parsed.error);
             }
             let inputs: Props = { ...news, connection };
             const plain = reveal(news) as Props;
@@ -151,7 +155,8 @@ export class LvsProviderServer extends PluginService {
                 const parsed = fact.schema.safeParse(plain);
                 if (parsed.success) {
                     inputs = { ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection };
-                    if (failures.length === 0) await this.warnIfUnreachable(urn, fact.hostName(parsed.data as Props), reveal(connection));
+                    if (checkedConnection && failures.length === 0)
+                        await this.warnIfUnreachable(urn, fact.hostName(parsed.data as Props), checkedConnection);
                 } else issues("", parsed.error);
             }
             resp.setInputs(toStruct(inputs));
@@ -164,8 +169,8 @@ export class LvsProviderServer extends PluginService {
      * A warning, once per host and run, when nothing answers at its SSH port (or its proxy's): a preview
      * contacts no host for the resources it would create.
      */
-    private async warnIfUnreachable(urn: string, hostName: string, connection: unknown): Promise<void> {
-        if (!this.reachability || !isSshConnection(connection)) return;
+    private async warnIfUnreachable(urn: string, hostName: string, connection: CheckedConnection): Promise<void> {
+        if (!this.reachability || "docker" in connection) return;
         const hop = connection.proxy ?? connection;
         const problem = await this.reachability.problem(hop.host, hop.port);
         const where = `${connection.user}@${connection.host}:${connection.port}`;
@@ -272,22 +277,6 @@ export class LvsProviderServer extends PluginService {
             return new emptyproto.Empty();
         });
     }
-}
-
-interface SshHop {
-    host: string;
-    port: number;
-    user: string;
-}
-
-/** A checked SSH connection (defaults applied), not a container's. */
-function isSshConnection(value: unknown): value is SshHop & { proxy?: SshHop } {
-    return (
-        typeof value === "object" &&
-        value !== null &&
-        typeof (value as SshHop).host === "string" &&
-        typeof (value as SshHop).port === "number"
-    );
 }
 
 /** The properties of a fact's desired state. */

@@ -274,7 +274,8 @@ for ((r = 1; r <= runs; r++)); do
     weight_becomes 0
     detections+=("$(calc "$(now) - $t0")")
     # (Its start returns before it listens: measured from httpd listening, when a check can first pass.)
-    lab_ssh rs1 "systemctl start lighttpd && until ss -Hltn 'sport = :80' | grep -q .; do sleep 0.05; done"
+    lab_ssh rs1 "systemctl start lighttpd && timeout 30 sh -c 'until ss -Hltn \"sport = :80\" | grep -q .; do sleep 0.05; done'" ||
+        { say "httpd on rs1 did not listen on port 80 within 30 s of its start"; exit 1; }
     t0=$(now)
     weight_becomes 1
     recoveries+=("$(calc "$(now) - $t0")")

@@ -18,6 +18,7 @@ import { entryKey } from "../../src/ipvs/model";
 import { keepalivedConf } from "../../src/keepalived/render";
 import { asFound, editedByHand, entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
 import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables } from "./state";
+import { stateOf } from "../virtualService/state";
 import {
     applyConfigScript,
     journalSinceScript,
@@ -164,18 +165,14 @@ function heldServices(services: KeepalivedState["virtualServices"], live: Servic
     const liveByKey = new Map(live.map((t) => [serviceKey(t.service), t]));
     return Object.fromEntries(
         Object.entries(services).flatMap(([key, vs]) => {
-            if (!liveByKey.has(key)) return [];
-            const [found] = asFound(keepalivedTables({ [key]: vs }), [liveByKey.get(key)!]);
-            const weights = new Map(found!.realServers.map((e) => [entryKey(e), e.weight]));
-            const entries = new Set(liveByKey.get(key)!.realServers.map(entryKey));
+            const l = liveByKey.get(key);
+            if (!l) return [];
+            const found = stateOf(asFound(keepalivedTables({ [key]: vs }), [l])[0]!);
+            const present = new Set(l.realServers.map(entryKey));
             const realServers = entriesTracked(vs)
-                ? Object.fromEntries(
-                      Object.entries(vs.realServers)
-                          .filter(([entry]) => entries.has(entry))
-                          .map(([entry, rs]) => [entry, { ...rs, weight: weights.get(entry) ?? rs.weight }]),
-                  )
+                ? Object.fromEntries(Object.entries(found.realServers).filter(([entry]) => present.has(entry)))
                 : vs.realServers;
-            return [[key, { ...vs, scheduler: found!.service.scheduler, realServers }]];
+            return [[key, { ...vs, scheduler: found.scheduler, realServers }]];
         }),
     );
 }

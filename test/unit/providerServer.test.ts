@@ -16,6 +16,7 @@ import { sysctlsFact } from "../../resources/sysctls/server";
 import { virtualServiceFact } from "../../resources/virtualService/server";
 import { LvsProviderServer } from "../../provider/server";
 import { ReachabilityProbe } from "../../provider/reachability";
+import { unknownValue } from "../../pluginKit/rpcValues";
 import { FakeHost } from "../support/fakeHost";
 import { tutorialService } from "../support/facts";
 
@@ -120,6 +121,13 @@ describe("Check", () => {
                 check(server, VS_URN, { ...vsInputs, connection: at(closed) }),
                 check(server, PAGE_URN, { hostName: "director", path: "/srv/page.html", content: "x", connection: at(closed) }),
                 check(server, PAGE_URN, { hostName: "rs1", path: "/srv/page.html", content: "x", connection: at(port(listening)) }),
+                // A host computed by another resource is not known at a preview: nothing to probe, nothing said.
+                check(server, PAGE_URN, {
+                    hostName: "rs2",
+                    path: "/srv/page.html",
+                    content: "x",
+                    connection: secret({ host: unknownValue, port: closed, user: "lvs" }),
+                }),
             ]);
             expect(resps.flatMap((r) => r.getFailuresList())).toEqual([]);
             expect(logged).toEqual([
