@@ -25,13 +25,20 @@ export interface LabContext {
  * from its saved state (seconds), and checked again.
  */
 export function startFromRestoredLab(context: LabContext): void {
-    const drifted = LAB_HOSTS.filter((host) => onVm(host, FINGERPRINT) !== context.fingerprints[host]);
+    let now = fingerprintsNow();
+    const drifted = LAB_HOSTS.filter((host) => now[host] !== context.fingerprints[host]);
     if (drifted.length > 0) {
         log(`${drifted.join(", ")} not as the lab came up: restoring the lab\n`);
         lab(["down"], 120_000, true);
         lab(["up"], 40 * 60_000, true);
+        now = fingerprintsNow();
     }
-    for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(context.fingerprints[host]);
+    for (const host of LAB_HOSTS) expect(now[host], `state of ${host}`).toBe(context.fingerprints[host]);
+}
+
+/** Each lab host's FINGERPRINT as it is now. */
+function fingerprintsNow(): Record<LabHost, string> {
+    return Object.fromEntries(LAB_HOSTS.map((host) => [host, onVm(host, FINGERPRINT)])) as Record<LabHost, string>;
 }
 
 /** `npm run status -- STACK` as a user runs it in the project (the compiled tool, the project's toolchain); logged. */
@@ -58,9 +65,8 @@ export function npmRunStatus(context: LabContext, stack: string): string {
  * and rs2's lighttpd installed again.
  */
 export function startWithHttpdOnBoth(context: LabContext): Record<LabHost, string> {
-    const now = () => Object.fromEntries(LAB_HOSTS.map((host) => [host, onVm(host, FINGERPRINT)])) as Record<LabHost, string>;
     if (context.withHttpd) {
-        const current = now();
+        const current = fingerprintsNow();
         if (LAB_HOSTS.every((host) => current[host] === context.withHttpd![host])) return context.withHttpd;
     }
     startFromRestoredLab(context);
@@ -70,7 +76,7 @@ export function startWithHttpdOnBoth(context: LabContext): Record<LabHost, strin
             "lighttpd >/dev/null && systemctl disable --now -q lighttpd",
         180_000,
     );
-    context.withHttpd = now();
+    context.withHttpd = fingerprintsNow();
     expect(context.withHttpd.rs2).toMatch(/^ii {2}lighttpd /m);
     return context.withHttpd;
 }
