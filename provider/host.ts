@@ -81,13 +81,16 @@ export function sudoRefusal(result: ExecResult): "missing" | "refused" | undefin
  * works is told by the script's own run, not asked first: a question first
  * would cost every host a session before its first script.
  */
+/** Dial failures that say nothing answers (as opposed to a refused login): the host may be down, or gone. */
+const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake|before handshake/;
+
 export class SshTransport implements Transport {
     readonly label: string;
 
     constructor(
         private readonly pool: Pick<SshPool, "exec" | "presentedHostKey">,
         private readonly connection: Connection,
-        hostName: string,
+        private readonly hostName: string,
         /** Whether the connection's host key is the one the stack recorded on first use (else: given in the settings). */
         private readonly hostKeyFromState = false,
     ) {
@@ -118,7 +121,12 @@ export class SshTransport implements Transport {
             result = await this.pool.exec(this.connection, request);
         } catch (err) {
             if (err instanceof HostKeyMismatch) throw this.hostKeyError(err);
-            throw new HostError(`${this.label}: cannot run commands over SSH: ${(err as Error).message}`);
+            const message = (err as Error).message;
+            // A host that does not answer at all may be gone for good: say how to take it out.
+            const gone = UNREACHABLE.test(message)
+                ? `; if ${this.hostName} is gone for good, list it in lvs:forget (README: a host that is gone)`
+                : "";
+            throw new HostError(`${this.label}: cannot run commands over SSH: ${message}${gone}`);
         }
         const refusal = user === "root" ? undefined : sudoRefusal(result);
         if (refusal)

@@ -16,6 +16,7 @@ import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginK
 import { containsUnknown, reveal, secret } from "../pluginKit/rpcValues";
 import { HOST_KEY_PROPERTY, recordedKey, withRecordedKey } from "./hostKeyRecord";
 import { ReadBatcher } from "./readBatch";
+import { forgottenHosts, forgottenRefusal, forgottenWarning } from "./forgotten";
 import type { ReachabilityProbe } from "./reachability";
 import { timed } from "./timings";
 
@@ -40,6 +41,8 @@ const KINDS: Record<DiffKind, [number, number]> = {
 export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
     private readonly reads = new ReadBatcher();
+    /** Hosts `lvs:forget` lists (forgotten.ts): never contacted. */
+    private forgotten: ReadonlySet<string> = new Set();
 
     constructor(
         facts: Fact[],
@@ -48,6 +51,8 @@ export class LvsProviderServer extends PluginService {
         private readonly onCancel: () => void,
         /** Asks whether each host's SSH port answers when its first resource is checked (none: never asked). */
         private readonly reachability?: ReachabilityProbe,
+        /** The plugin's environment, where the engine puts the stack's settings of the provider's package (forgotten.ts). */
+        private readonly environment: NodeJS.ProcessEnv = process.env,
     ) {
         super(PROVIDER_VERSION);
         this.facts = new Map(facts.map((f) => [f.type, f]));
@@ -102,12 +107,27 @@ export class LvsProviderServer extends PluginService {
         callback(null, resp);
     }
 
-    configure(_call: Call<unknown>, callback: Callback<provproto.ConfigureResponse>): void {
-        const resp = new provproto.ConfigureResponse();
-        resp.setAcceptsecrets(true);
-        resp.setAcceptresources(false);
-        resp.setSupportspreview(false);
-        callback(null, resp);
+    configure(_call: Call<provproto.ConfigureRequest>, callback: Callback<provproto.ConfigureResponse>): Promise<void> {
+        return reply(callback, async () => {
+            this.forgotten = forgottenHosts(this.environment);
+            const resp = new provproto.ConfigureResponse();
+            resp.setAcceptsecrets(true);
+            resp.setAcceptresources(false);
+            resp.setSupportspreview(false);
+            return resp;
+        });
+    }
+
+    /** A warning instead of contacting a forgotten host: true when `hostName` is one. */
+    private skipsForgotten(urn: string, hostName: string, operation: "read" | "delete"): boolean {
+        if (!this.forgotten.has(hostName)) return false;
+        this.log(urn, forgottenWarning(hostName, nameOf(urn), operation), "warning");
+        return true;
+    }
+
+    /** A forgotten host gets no resource (the program's settings check says so first; a user's own program may not). */
+    private refuseForgotten(urn: string, hostName: string): void {
+        if (this.forgotten.has(hostName)) throw new Error(forgottenRefusal(hostName, nameOf(urn)));
     }
 
     cancel(_call: Call<unknown>, callback: Callback<emptyproto.Empty>): void {
@@ -170,7 +190,7 @@ export class LvsProviderServer extends PluginService {
      * contacts no host for the resources it would create.
      */
     private async warnIfUnreachable(urn: string, hostName: string, connection: CheckedConnection): Promise<void> {
-        if (!this.reachability || "docker" in connection) return;
+        if (!this.reachability || "docker" in connection || this.forgotten.has(hostName)) return;
         const hop = connection.proxy ?? connection;
         const problem = await this.reachability.problem(hop.host, hop.port);
         const where = `${connection.user}@${connection.host}:${connection.port}`;
@@ -216,6 +236,7 @@ export class LvsProviderServer extends PluginService {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
+            this.refuseForgotten(urn, fact.hostName(this.desired(props)));
             const id = `${nameOf(urn)}-${randomBytes(4).toString("hex")}`;
             let extra: Props;
             const ctx = this.context(fact, urn, props, undefined);
@@ -239,10 +260,12 @@ export class LvsProviderServer extends PluginService {
             const fact = this.fact(urn);
             const state = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
             const resp = new provproto.ReadResponse();
-            resp.setId(call.request.getId());
             const inputs = call.request.getInputs();
             // What to read is what the program last asked for (the inputs); the state may already show drift.
             const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
+            // No ID: the resource is gone, and the engine drops it from the state.
+            if (this.skipsForgotten(urn, fact.hostName(this.desired({ ...state, ...wanted })), "read")) return resp;
+            resp.setId(call.request.getId());
             const ctx = this.context(fact, urn, { ...wanted, connection: state.connection }, state[HOST_KEY_PROPERTY], true);
             const live = await fact.read(ctx, this.desired({ ...state, ...wanted }));
             resp.setProperties(toStruct({ ...state, ...live, ...ctx.recordedKey() }));
@@ -257,8 +280,9 @@ export class LvsProviderServer extends PluginService {
             const fact = this.fact(urn);
             const olds = withoutInternal(call.request.getOlds()!.toJavaScript() as Props);
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
-            const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY]);
             const desired = this.desired(news);
+            this.refuseForgotten(urn, fact.hostName(desired));
+            const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY]);
             const oldInputs = call.request.getOldInputs()?.toJavaScript() as Props | undefined;
             const declaredBefore = oldInputs ? this.desired(withoutInternal(oldInputs)) : undefined;
             const extra = await fact.update(ctx, this.desired(olds), desired, declaredBefore);
@@ -273,7 +297,8 @@ export class LvsProviderServer extends PluginService {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
-            await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), this.desired(props));
+            if (!this.skipsForgotten(urn, fact.hostName(this.desired(props)), "delete"))
+                await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), this.desired(props));
             return new emptyproto.Empty();
         });
     }

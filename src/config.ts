@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { checkContainerCluster, ContainerClusterInput, ContainerClusterSpec } from "./containerSpec";
 import { fingerprintCommand, knownHostKeys } from "./hostKey";
-import { ClusterInput, ClusterSpec, InterfaceAddress, sshEndpointSchema } from "./spec";
+import { ClusterInput, ClusterSpec, forgetSchema, InterfaceAddress, sshEndpointSchema } from "./spec";
 import { checkCluster, Path, PathNamer } from "./validate";
 
 /** The settings as they appear under `config:` in stacks/Pulumi.<stack>.yaml (before validation). */
@@ -24,10 +24,21 @@ export interface RawClusterConfig {
     drainTimeout?: unknown;
     /** Set: the cluster runs on Docker containers (ContainerCluster), not on SSH hosts. */
     containers?: unknown;
+    /** Hosts that are gone for good (spec.ts's forgetSchema): read by the lvs provider; checked here against the stack. */
+    forget?: unknown;
 }
 
 /** The `lvs:*` keys a stack may set (besides the secret `lvs:sshPrivateKey`). */
-export const SETTING_KEYS = ["ssh", "director", "virtualService", "virtualServices", "realServers", "drainTimeout", "containers"] as const;
+export const SETTING_KEYS = [
+    "ssh",
+    "director",
+    "virtualService",
+    "virtualServices",
+    "realServers",
+    "drainTimeout",
+    "containers",
+    "forget",
+] as const;
 
 /** Where the SSH private key comes from: the secret setting, or a file read by the program. */
 export type SshKeySource = { kind: "secret" } | { kind: "file"; path: string };
@@ -325,6 +336,29 @@ function formOf(services: ServiceSettings[] | undefined): SettingsForm {
         : { services: "single" };
 }
 
+/**
+ * `lvs:forget` against the hosts the stack still has: a forgotten host is never contacted, so the stack cannot
+ * also manage it.
+ */
+function forgetProblems(forget: unknown, spec: { director: { name: string }; realServers: { name: string }[] }): string[] {
+    const problems: string[] = [];
+    const names = new Set(parseSection("forget", forgetSchema.optional(), forget, problems) ?? []);
+    if (names.has(spec.director.name))
+        problems.push(
+            `lvs:forget: ${spec.director.name} is the stack's director (lvs:director): a forgotten host is not contacted, ` +
+                "and a cluster needs its director: give the cluster another director, or take the stack down with " +
+                "`pulumi destroy` (which leaves the forgotten host out)",
+        );
+    spec.realServers.forEach((rs, i) => {
+        if (names.has(rs.name))
+            problems.push(
+                `lvs:forget: ${rs.name} is still in lvs:realServers[${i}]: a forgotten host is not contacted, so the stack ` +
+                    "cannot manage it: take it out of lvs:realServers (the director then drops it from its table), or out of lvs:forget",
+            );
+    });
+    return problems;
+}
+
 export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment): ParsedConfig {
     const problems: string[] = unknownKeyProblems(env);
     const ssh = parseSection("ssh", sshSchema, raw.ssh, problems);
@@ -362,6 +396,7 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     const checked = checkCluster(input, settingPathFor(formOf(services)));
     // A real server's setting that several services take by default is reported once.
     problems.push(...new Set(checked.problems));
+    if (checked.value) problems.push(...forgetProblems(raw.forget, checked.value));
     if (problems.length > 0 || !sshKey || !checked.value) throw new ConfigError(problems);
     return { sshKey, spec: checked.value };
 }
@@ -452,6 +487,7 @@ export function parseContainerClusterConfig(raw: RawClusterConfig, env: ParseEnv
     } as ContainerClusterInput;
     const checked = checkContainerCluster(input, settingPathFor(formOf(services)));
     problems.push(...new Set(checked.problems));
+    if (checked.value) problems.push(...forgetProblems(raw.forget, checked.value));
     if (problems.length > 0 || !checked.value) throw new ConfigError(problems);
     const spec = checked.value;
     const host = containers.dockerHost;

@@ -35,6 +35,12 @@ export const nameSchema = (what: string) =>
 /** The name of a director or real server: it names units, files and the state directory on the host. */
 export const hostNameSchema = nameSchema("host name");
 
+/**
+ * `lvs:forget`: hosts that are gone for good, by the names the stack gave them. pulumi-lvs no longer contacts
+ * them: their resources leave the stack's state, and what was put on them stays there.
+ */
+export const forgetSchema = z.array(hostNameSchema, { error: "must be a list of host names, such as [rs2]" });
+
 export const interfaceSchema = z.string({ error: "must be an interface name such as eth1" }).regex(INTERFACE, {
     error: (iss) => `${JSON.stringify(iss.input)} is not a network interface name: use the name \`ip link\` shows, such as eth1`,
 });

@@ -3,10 +3,10 @@
 // needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, Server } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineEvent } from "@pulumi/pulumi/automation";
+import { closedPorts } from "../support/ports";
 import { Project, projectCopy } from "../support/pulumi";
 
 let project: Project;
@@ -55,23 +55,6 @@ function knownHostsOfTheTest(key: string, ports = [2221, 2222, 2223]): string {
     const publicKey = readFileSync(`${key}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
     writeFileSync(file, ports.map((port) => `[127.0.0.1]:${port} ${publicKey}\n`).join(""));
     return file;
-}
-
-/** Loopback ports that nothing listens on: each one a listener's, closed again. */
-async function closedPorts(count: number): Promise<number[]> {
-    const servers = await Promise.all(
-        Array.from(
-            { length: count },
-            () =>
-                new Promise<Server>((resolve) => {
-                    const server = createServer();
-                    server.listen(0, "127.0.0.1", () => resolve(server));
-                }),
-        ),
-    );
-    const ports = servers.map((s) => (s.address() as { port: number }).port);
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    return ports;
 }
 
 describe("pulumi preview (offline, real engine)", () => {

@@ -47,6 +47,14 @@ describe("parseClusterConfig", () => {
         });
     });
 
+    it("takes hosts to forget that the stack no longer has (the lvs provider reads them)", () => {
+        const config = tutorialConfig();
+        config.realServers.pop();
+        config.forget = ["rs2", "rs3"];
+        const { spec } = parseClusterConfig(config, keyFileEnv);
+        expect(spec.realServers.map((rs) => rs.name)).toEqual(["rs1"]);
+    });
+
     it("takes persistence with its netmask, scheduler flags and a drain timeout", () => {
         const config = tutorialConfig();
         config.virtualService = { port: 443, scheduler: "sh", flags: ["sh-port"], persistence: 300, persistenceNetmask: "255.255.255.0" };
@@ -245,6 +253,25 @@ describe("parseClusterConfig", () => {
             "an SSH host with spaces",
             (c) => (c.director.ssh = { host: "a b" }),
             'lvs:director.ssh.host: "a b" is not a host name or IPv4 address',
+        ],
+        ["hosts to forget that are not a list", (c) => (c.forget = "rs2"), "lvs:forget: must be a list of host names, such as [rs2]"],
+        [
+            "a host to forget that is not a host name",
+            (c) => (c.forget = ["rs9", "RS 2"]),
+            "lvs:forget[1]: \"RS 2\" is not a valid host name: use lowercase letters, digits and '-', starting with a letter (at most 31)",
+        ],
+        [
+            "a host to forget that the stack still lists as a real server",
+            (c) => (c.forget = ["rs2"]),
+            "lvs:forget: rs2 is still in lvs:realServers[1]: a forgotten host is not contacted, so the stack cannot manage it: " +
+                "take it out of lvs:realServers (the director then drops it from its table), or out of lvs:forget",
+        ],
+        [
+            "the director as a host to forget",
+            (c) => (c.forget = ["director"]),
+            "lvs:forget: director is the stack's director (lvs:director): a forgotten host is not contacted, and a cluster " +
+                "needs its director: give the cluster another director, or take the stack down with `pulumi destroy` (which " +
+                "leaves the forgotten host out)",
         ],
     ])("rejects %s, naming the setting and the fix", (_name, mutate, message) => {
         expect(problemsOf(mutate)).toEqual([message]);

@@ -28,18 +28,27 @@ const connection = { host: "127.0.0.1", port: 2221, user: "root", password: "not
 const hosts: FakeHost[] = [];
 afterEach(() => hosts.splice(0).forEach((h) => h.cleanup()));
 
-function provider(reachability?: ReachabilityProbe): { server: LvsProviderServer; host: FakeHost; logged: string[] } {
+function provider(
+    reachability?: ReachabilityProbe,
+    environment: NodeJS.ProcessEnv = {},
+): { server: LvsProviderServer; host: FakeHost; logged: string[]; reached: string[] } {
     const host = new FakeHost();
     hosts.push(host);
     const logged: string[] = [];
+    /** The host of each transport the provider made. */
+    const reached: string[] = [];
     const server = new LvsProviderServer(
         [packageFact, serviceFact, sysctlsFact, addressesFact, fileFact, virtualServiceFact] as never,
-        (_conn, hostName) => host.transport(`${hostName} (root@127.0.0.1:2221)`),
+        (_conn, hostName) => {
+            reached.push(hostName);
+            return host.transport(`${hostName} (root@127.0.0.1:2221)`);
+        },
         (_urn, message, severity) => logged.push(`${severity ?? "info"}: ${message}`),
         () => undefined,
         reachability,
+        environment,
     );
-    return { server, host, logged };
+    return { server, host, logged, reached };
 }
 
 function struct(value: Record<string, unknown>): structproto.Struct {
@@ -274,3 +283,70 @@ function listen(): Promise<Server> {
         server.listen(0, "127.0.0.1", () => resolve(server));
     });
 }
+
+describe("lvs:forget", () => {
+    /**
+     * The engine's Configure, with the stack's settings of the lvs package in the plugin's environment as the engine
+     * puts them there (a list as its JSON text); the request itself holds what the last up recorded, not these.
+     */
+    async function configured(settings: Record<string, string>): Promise<ReturnType<typeof provider>> {
+        const started = provider(undefined, { PULUMI_CONFIG: JSON.stringify(settings) });
+        await call(started.server.configure.bind(started.server) as never, new provproto.ConfigureRequest());
+        return started;
+    }
+
+    it("drops a forgotten host's resources at a refresh and at a delete without contacting it, and creates nothing there", async () => {
+        const { server, host, logged, reached } = await configured({ forget: '["rs1","rs9"]' });
+        const page = (
+            await check(server, PAGE_URN, { connection, hostName: "rs1", path: "/var/www/html/index.html", content: "x\n" })
+        ).getInputs()!;
+
+        const read = new provproto.ReadRequest();
+        read.setUrn(PAGE_URN);
+        read.setId("lvs-rs1-test-page-0123abcd");
+        read.setProperties(page);
+        read.setInputs(page);
+        // No ID: the engine takes the resource out of the state.
+        expect((await call<provproto.ReadResponse>(server.read.bind(server) as never, read)).getId()).toBe("");
+
+        const remove = new provproto.DeleteRequest();
+        remove.setUrn(PAGE_URN);
+        remove.setId("lvs-rs1-test-page-0123abcd");
+        remove.setProperties(page);
+        await call(server.delete.bind(server) as never, remove);
+
+        const create = new provproto.CreateRequest();
+        create.setUrn(PAGE_URN);
+        create.setProperties(page);
+        await expect(call(server.create.bind(server) as never, create)).rejects.toThrow(
+            "lvs-rs1-test-page: rs1 is listed in lvs:forget, so pulumi-lvs does not contact it: take it out of lvs:forget to " +
+                "manage it again, or remove its resources from the program",
+        );
+        expect(reached).toEqual([]);
+        expect(host.calls()).toEqual([]);
+        expect(logged).toEqual([
+            "warning: rs1 is listed in lvs:forget: not contacted; lvs-rs1-test-page leaves the stack's state, and whatever it " +
+                "put on rs1 stays there (see the README: a host that is gone)",
+            "warning: rs1 is listed in lvs:forget: not contacted; lvs-rs1-test-page is deleted from the stack's state only, and " +
+                "whatever it put on rs1 stays there (see the README: a host that is gone)",
+        ]);
+
+        // The other hosts are read as ever.
+        const director = (await check(server, VS_URN, { ...vsInputs, hostName: "director" })).getInputs()!;
+        const readDirector = new provproto.ReadRequest();
+        readDirector.setUrn(VS_URN);
+        readDirector.setId("lvs-director-tcp-80-0123abcd");
+        readDirector.setProperties(director);
+        readDirector.setInputs(director);
+        expect((await call<provproto.ReadResponse>(server.read.bind(server) as never, readDirector)).getId()).toBe(
+            "lvs-director-tcp-80-0123abcd",
+        );
+        expect(reached).toEqual(["director"]);
+    });
+
+    it("refuses a setting that is not a list of host names, in the words of the program's check", async () => {
+        await expect(configured({ forget: "rs2" })).rejects.toThrow("lvs:forget: must be a list of host names, such as [rs2]");
+        await expect(configured({ forget: '["rs2", "RS 2"]' })).rejects.toThrow('lvs:forget[1]: "RS 2" is not a valid host name');
+        await configured({ virtualService: '{"port":80}' });
+    });
+});

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { sudoRefusal } from "../../provider/host";
+import { SshTransport, sudoRefusal } from "../../provider/host";
 import { asRoot } from "../../src/shell";
 
 function runAs(user: string, script: string, path: string) {
@@ -36,5 +36,23 @@ describe("sudoRefusal", () => {
         expect(sudoRefusal(runAs("root", "echo 'pulumi-lvs: interface eth9 not found' >&2; exit 1", "/bin:/usr/bin"))).toBeUndefined();
         expect(sudoRefusal(runAs("root", "ipvsadm-not-there -Ln", "/bin:/usr/bin"))).toBeUndefined();
         expect(sudoRefusal({ code: 0, stdout: "", stderr: "" })).toBeUndefined();
+    });
+});
+
+describe("a host that does not answer SSH", () => {
+    const connection = { host: "127.0.0.1", port: 2323, user: "root", dialErrorLimit: 10, perDialTimeout: 15 };
+    const failingWith = (message: string) =>
+        new SshTransport({ exec: () => Promise.reject(new Error(message)), presentedHostKey: () => undefined }, connection, "rs2");
+
+    it("is named with how to take it out of the stack if it is gone for good", async () => {
+        await expect(failingWith("Dial 10/10 failed: connect ECONNREFUSED 127.0.0.1:2323").run("true")).rejects.toThrow(
+            "rs2 (root@127.0.0.1:2323): cannot run commands over SSH: Dial 10/10 failed: connect ECONNREFUSED 127.0.0.1:2323; " +
+                "if rs2 is gone for good, list it in lvs:forget (README: a host that is gone)",
+        );
+    });
+
+    it("is not told to forget a host that answered but refused the login", async () => {
+        const refused = failingWith("Dial 10/10 failed: All configured authentication methods failed");
+        await expect(refused.run("true")).rejects.toThrow(/authentication methods failed$/);
     });
 });

@@ -11,13 +11,20 @@
 // deleted by hand, a hand-edited keepalived.conf and a stopped keepalived are,
 // and up repairs them without the VIP moving; a weight change and a drain lose
 // no request. Over the whole suite, the only server keepalived ever takes out
-// is the one the test stopped. Destroy leaves every host as found.
+// is the one the test stopped. Last, rs2's host dies (its VM is killed): the
+// refresh names it and says what to do, and one up with the host in
+// lvs:forget takes it out of the table and the state; destroy leaves the
+// hosts it can reach as found.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { onVm } from "../../support/lab";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CI_LAB_ENV, onVm, qemuPids } from "../../support/lab";
+import { failureOf } from "../../support/pulumi";
 import { curl, FINGERPRINT, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
 import { requestTimeline, Sample } from "../../support/timeline";
-import { LAB_HOSTS, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
+import { LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 import { underLoad } from "./underLoad";
 import { DEFAULT_HEALTH_TIMING } from "../../../src/ipvs/serviceSchema";
 
@@ -67,6 +74,20 @@ function checkerEvents(): string[] {
         .trim()
         .split("\n")
         .filter(Boolean);
+}
+
+/** Waits (bounded: 10 s) until none of `pids` runs. */
+async function untilGone(pids: number[]): Promise<void> {
+    const running = (pid: number) => {
+        try {
+            process.kill(pid, 0);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    for (let i = 0; i < 100 && pids.some(running); i++) await sleep(100);
+    expect(pids.filter(running), "processes still running").toEqual([]);
 }
 
 export function healthCheckSuite(context: LabContext): void {
@@ -253,10 +274,42 @@ export function healthCheckSuite(context: LabContext): void {
             await noOpUp(stack);
         });
 
-        it("pulumi destroy leaves every host exactly as it was found", async () => {
+        it("a real server whose host died: the refresh names it and what to do; listed in lvs:forget, one up takes it out of the table and the state", async () => {
+            // rs2 dies: its VM, and the lab's forward of its SSH port (nothing answers there any more, as with a host
+            // that is off: without the forward's socat accepting first, the dials fail at once).
+            const run = path.join(CI_LAB_ENV.PULUMI_LVS_LAB_DIR, "run");
+            const dead = [
+                qemuPids().rs2!,
+                ...["forward-root", "forward-netns"].map((f) => Number(readFileSync(`${run}/rs2.${f}.pid`, "utf8"))),
+            ];
+            for (const pid of dead) process.kill(pid, "SIGKILL");
+            await untilGone(dead);
+
+            const failure = await failureOf(stack.preview({ onOutput: log }));
+            expect(failure).toMatch(
+                /rs2 \(deploy@127\.0\.0\.1:2323\): cannot run commands over SSH: [^\n]*ECONNREFUSED[^\n]*; if rs2 is gone for good, list it in lvs:forget \(README: a host that is gone\)/,
+            );
+
+            // What the README says to do: the server out of the service and of lvs:realServers, its host in lvs:forget.
+            await service({ realServers: [{ name: "rs1" }] });
+            await stack.removeConfig("lvs:realServers[1]", true);
+            await stack.setConfig("lvs:forget[0]", { value: "rs2" }, true);
+            const { steps, output } = await up();
+            for (const resource of ["lvs-rs2-addresses", "lvs-rs2-httpd", "lvs-rs2-lighttpd", "lvs-rs2-test-page"])
+                expect(output).toContain(`rs2 is listed in lvs:forget: not contacted; ${resource} leaves the stack's state`);
+            // The refresh took rs2's resources out of the state: nothing of them is left to delete on the host.
+            expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80", "delete lvs-rs2"]);
+            expect(onVm("director", "ipvsadm-save -n")).not.toContain("192.168.2.101");
+            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 4 });
+            const state = await stack.exportStack();
+            expect(state.deployment.resources.filter((r: { urn: string }) => r.urn.includes("::lvs-rs2"))).toEqual([]);
+            await noOpUp(stack);
+        });
+
+        it("pulumi destroy leaves every host it can reach exactly as it was found", async () => {
             const result = await stack.destroy({ onOutput: log });
             expect(result.summary.result).toBe("succeeded");
-            for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+            for (const host of ["director", "rs1"] as const) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
         });
     });
 }
