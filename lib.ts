@@ -18,6 +18,7 @@ export type {
 export { checkContainerCluster, dockerNetwork } from "./src/containerSpec";
 export type { ContainerClusterInput, ContainerClusterSpec, ContainerHostsSpec, NetworkAddress } from "./src/containerSpec";
 export { clusterTables, serviceTable } from "./src/desiredTables";
+export { pageFileOf } from "./src/settingsFiles";
 export * from "./src/spec";
 export { checkCluster, codePath, validateCluster } from "./src/validate";
 export type { Checked } from "./src/validate";

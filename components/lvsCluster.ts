@@ -183,6 +183,7 @@ export class LvsCluster extends pulumi.ComponentResource {
                     gateway: methods.has("nat") ? spec.director.apply((d) => d.dip?.address) : own.gateway,
                     vips: vipOn ? [{ address: spec.director.vip.address, forwarding: vipOn }] : [],
                     page: own.page,
+                    pageFile: own.pageFile,
                     changesAfter,
                 },
                 { parent: this },

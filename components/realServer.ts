@@ -23,7 +23,7 @@ export type RealServerVip = RealServerArgsSpec["vips"][number];
 
 // The arguments are the real server's schema (src/validate.ts: each field's rule, default and meaning) with
 // inputs for values; the number of VIPs stays plain, as it decides what is declared.
-export type RealServerArgs = InputFields<Pick<RealServerArgsInput, "address" | "gateway" | "page">> & {
+export type RealServerArgs = InputFields<Pick<RealServerArgsInput, "address" | "gateway" | "page" | "pageFile">> & {
     /** How to reach the real server over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The real server's name on the host (its unit, state directory, and default page). Default: the resource name. */
@@ -119,9 +119,16 @@ export class RealServer extends pulumi.ComponentResource {
             { connection, hostName, unit: HTTPD, listens: [REAL_SERVER_PORT] },
             { parent: this, dependsOn: after([httpdPackage]) },
         );
+        // A page from a local file reaches the provider as its path and digest (the state holds no more), else its text.
         const page = new File(
             `${name}-test-page`,
-            { connection, hostName, path: TEST_PAGE, content: spec.apply((s) => s.page ?? defaultPage(hostName, s.address.address)) },
+            {
+                connection,
+                hostName,
+                path: TEST_PAGE,
+                content: spec.apply((s) => (s.pageFile ? undefined : (s.page ?? defaultPage(hostName, s.address.address)))),
+                contentFile: spec.apply((s) => s.pageFile),
+            },
             { parent: this, dependsOn: [httpd] },
         );
         this.ready = [addresses, httpd, page, ...(sysctls ? [sysctls] : [])];

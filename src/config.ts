@@ -64,7 +64,16 @@ export interface ParseEnvironment {
     readKnownHostsFile?(file: string): string | { problem: string };
     /** Every `lvs:` key the stack sets, when known: a misspelled one is reported rather than ignored. */
     settingKeys?: string[];
+    /** A page file's digest and size, or why it cannot be used (lvs:realServers[].pageFile). */
+    inspectPageFile?(file: string): { sha256: string; bytes: number } | { problem: string };
 }
+
+/**
+ * The largest page a setting may hold (bytes). The engine hands the program its settings in its environment,
+ * where one value stops at 128 KiB (`argument list too long`, before the program runs); a page in a file
+ * (pageFile) has no such bound and reaches the state as its digest only.
+ */
+export const INLINE_PAGE_MAX = 64 * 1024;
 
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -141,6 +150,7 @@ const realServersSchema = z.array(
         gateway: z.unknown().optional(),
         weight: z.unknown().optional(),
         page: z.unknown().optional(),
+        pageFile: z.string({ error: "must be the path of a file with the test page" }).min(1).optional(),
     }),
     { error: "must be a list of real servers" },
 );
@@ -208,6 +218,38 @@ export function settingPathFor(form: SettingsForm): PathNamer {
 
 /** Where a location of the spec is set in the tutorial's single-service settings. */
 export const settingPath: PathNamer = settingPathFor({ services: "single" });
+
+/** A page file as the spec takes it (its absolute path and digest), or a problem naming the setting. */
+function pageFileOf(
+    file: string | undefined,
+    setting: string,
+    env: ParseEnvironment,
+    problems: string[],
+): { pageFile?: { path: string; sha256: string } } {
+    if (file === undefined) return {};
+    const resolved = file.startsWith("~/") && env.homeDir ? path.join(env.homeDir, file.slice(2)) : path.resolve(env.projectDir, file);
+    const found = env.inspectPageFile?.(resolved) ?? { problem: "cannot be read here" };
+    if ("problem" in found) {
+        problems.push(`${setting}.pageFile: ${resolved} ${found.problem}`);
+        return {};
+    }
+    return { pageFile: { path: resolved, sha256: found.sha256 } };
+}
+
+/** An inline page over INLINE_PAGE_MAX: what to do instead (`remedy`). */
+function inlinePageProblems(
+    page: unknown,
+    setting: string,
+    remedy = "put the page in a file and give its path as pageFile (relative to the project)",
+): string[] {
+    if (typeof page !== "string") return [];
+    const bytes = Buffer.byteLength(page, "utf8");
+    if (bytes <= INLINE_PAGE_MAX) return [];
+    return [
+        `${setting}: ${bytes} bytes, over the ${INLINE_PAGE_MAX} a page given inline may have (the engine hands settings to ` +
+            `the program in its environment, which refuses a value over 128 KiB): ${remedy}`,
+    ];
+}
 
 /** `192.168.2.100/24` into the address and its prefix length (NaN when there is none); validate.ts judges the values. */
 function splitCidr(text: string, iface: unknown): InterfaceAddress {
@@ -390,9 +432,11 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             address: splitCidr(rs.address, rs.interface),
             ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
+            ...pageFileOf(rs.pageFile, `lvs:realServers[${i}]`, env, problems),
         })),
         drainTimeout: raw.drainTimeout,
     };
+    realServers.forEach((rs, i) => problems.push(...inlinePageProblems(rs.page, `lvs:realServers[${i}].page`)));
     const checked = checkCluster(input, settingPathFor(formOf(services)));
     // A real server's setting that several services take by default is reported once.
     problems.push(...new Set(checked.problems));
@@ -431,6 +475,16 @@ function hostOnlyProblems(raw: RawClusterConfig): string[] {
     (Array.isArray(raw.realServers) ? raw.realServers : []).forEach((rs, i) => {
         for (const key of fields(rs).filter((k) => ["ssh", "interface", "gateway"].includes(k)))
             problems.push(`lvs:realServers[${i}].${key}: not used with lvs:containers (the container's network sets it): remove it`);
+        // A container's page is an upload of the Docker provider's, which holds its text: a file would not keep it out of the state.
+        if (fields(rs).includes("pageFile"))
+            problems.push(`lvs:realServers[${i}].pageFile: not taken with lvs:containers: give the page inline (page)`);
+        problems.push(
+            ...inlinePageProblems(
+                (rs as { page?: unknown }).page,
+                `lvs:realServers[${i}].page`,
+                "give a shorter page (a page file is taken on SSH hosts only)",
+            ),
+        );
     });
     return problems;
 }
@@ -461,7 +515,7 @@ export function parseContainerClusterConfig(raw: RawClusterConfig, env: ParseEnv
         "realServers",
         containerRealServersSchema,
         Array.isArray(raw.realServers)
-            ? raw.realServers.map((rs) => withoutHostOnly(rs, ["ssh", "interface", "gateway"]))
+            ? raw.realServers.map((rs) => withoutHostOnly(rs, ["ssh", "interface", "gateway", "pageFile"]))
             : raw.realServers,
         problems,
     );

@@ -36,6 +36,20 @@ export const nameSchema = (what: string) =>
 export const hostNameSchema = nameSchema("host name");
 
 /**
+ * A file on the machine that runs Pulumi, by its absolute path and its SHA-256 as the program read it
+ * (pageFile): the state and a diff hold these, never the content, which is read again when it is written.
+ */
+export const localFileSchema = z.strictObject({
+    path: z
+        .string({ error: "must be an absolute path" })
+        .regex(/^\//, { error: (iss) => `${JSON.stringify(iss.input)} is not an absolute path` }),
+    sha256: z
+        .string({ error: "must be a SHA-256 digest in hex" })
+        .regex(/^[0-9a-f]{64}$/, { error: (iss) => `${JSON.stringify(iss.input)} is not a SHA-256 digest in lowercase hex` }),
+});
+export type LocalFile = z.output<typeof localFileSchema>;
+
+/**
  * `lvs:forget`: hosts that are gone for good, by the names the stack gave them. pulumi-lvs no longer contacts
  * them: their resources leave the stack's state, and what was put on them stays there.
  */
@@ -146,6 +160,8 @@ export const realServerFields = {
     gateway: ipv4Schema.optional(),
     /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
     page: z.string({ error: "must be the text of the test page" }).optional(),
+    /** Or the test page from a local file (pageFileOf reads one); only its path and digest reach the state. */
+    pageFile: localFileSchema.optional(),
 };
 export const realServerSchema: z.ZodObject<typeof realServerFields> = z.object(realServerFields);
 

@@ -15,6 +15,7 @@ import {
     hostNameSchema,
     InterfaceAddress,
     interfaceAddressSchema,
+    localFileSchema,
     VirtualServiceSpec,
 } from "./spec";
 
@@ -104,6 +105,8 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
         for (const entry of vs.realServers) used.set(entry.name, (used.get(entry.name) ?? new Set()).add(vs.forwarding));
     }
     realServers.forEach((rs, i) => {
+        if (rs.page !== undefined && rs.pageFile !== undefined)
+            problems.push(`${name(["realServers", i, "pageFile"])}: ${rs.name} has a page given inline too: keep one of page and pageFile`);
         const how = used.get(rs.name) ?? new Set<string>();
         if (how.has("nat") && (how.has("dr") || how.has("tun"))) {
             problems.push(
@@ -377,12 +380,15 @@ export const realServerArgsFields: {
     vips: z.ZodDefault<z.ZodArray<typeof realServerVipSchema>>;
     /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
     page: z.ZodOptional<z.ZodString>;
+    /** Or a local file with the test page, by path and digest (pageFileOf). */
+    pageFile: z.ZodOptional<typeof localFileSchema>;
 } = {
     hostName: hostNameSchema,
     address: interfaceAddressSchema,
     gateway: ipv4Schema.optional(),
     vips: z.array(realServerVipSchema).default([]),
     page: z.string({ error: "must be the text of the test page" }).optional(),
+    pageFile: localFileSchema.optional(),
 };
 
 const realServerArgsSchema = z.object(realServerArgsFields);
@@ -395,11 +401,14 @@ export type RealServerArgsSpec = z.output<typeof realServerArgsSchema>;
 
 /** A RealServer's arguments checked, with the same words as a cluster's. */
 export function checkRealServerArgs(args: unknown, name: PathNamer = codePath): Checked<RealServerArgsSpec> {
-    return checkWith(realServerArgsSchema, args, name, ({ address, gateway }, name) =>
-        gateway !== undefined && !inNetwork(gateway, address)
+    return checkWith(realServerArgsSchema, args, name, ({ address, gateway, page, pageFile }, name) => [
+        ...(gateway !== undefined && !inNetwork(gateway, address)
             ? [
                   `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
               ]
-            : [],
-    );
+            : []),
+        ...(page !== undefined && pageFile !== undefined
+            ? [`${name(["pageFile"])}: a page is given inline too: keep one of page and pageFile`]
+            : []),
+    ]);
 }

@@ -14,15 +14,23 @@ export interface FileLive {
     content?: string;
 }
 
-export function fileScripts(fact: FileFact): FactScripts {
+/**
+ * `text`: what to write, when the fact names a local file (contentFile) rather than giving its content; the
+ * read and undo scripts need none.
+ */
+export function fileScripts(fact: FileFact, text = fact.content ?? ""): FactScripts {
     const file = fact.path;
     const dir = path.posix.dirname(file);
     // Named after the file, as earlier versions named the test page's records.
     const saved = raw(`"$state"/${sh`${path.posix.basename(file)}`}`);
-    const sendContent = sh`[ -f ${file} ]; then printf 'content '; base64 -w 0 < ${file}; echo`;
+    const sendContent = fact.contentFile
+        ? // A local file's copy is told by its digest: the content never travels back.
+          sh`[ -f ${file} ]; then printf 'sha256 '; sha256sum < ${file} | cut -d ' ' -f 1`
+        : sh`[ -f ${file} ]; then printf 'content '; base64 -w 0 < ${file}; echo`;
     // The wanted content, when the file holds it, is told by the shell alone: no base64
     // process on every host of every refresh (a large content is not put in the script).
-    const comparedInShell = fact.content.length <= COMPARED_IN_SHELL_MAX && !fact.content.includes("\0");
+    const content = fact.content;
+    const comparedInShell = content !== undefined && content.length <= COMPARED_IN_SHELL_MAX && !content.includes("\0");
     return {
         apply: lines(
             preamble(fact.hostName),
@@ -39,7 +47,7 @@ export function fileScripts(fact: FileFact): FactScripts {
         read: lines(
             preamble(fact.hostName),
             comparedInShell
-                ? `if ${fileHolds(file, fact.content, true)}; then echo "content as-wanted"; elif ${sendContent}; fi`
+                ? `if ${fileHolds(file, content, true)}; then echo "content as-wanted"; elif ${sendContent}; fi`
                 : `if ${sendContent}; fi`,
         ),
         remove: lines(
@@ -50,7 +58,7 @@ export function fileScripts(fact: FileFact): FactScripts {
                 sh`rm -f ${saved}.dirs; fi`,
             CLEAN_STATE,
         ),
-        stdin: fact.content,
+        stdin: text,
     };
 }
 
@@ -58,4 +66,9 @@ export function parseFileRead(stdout: string, fact: FileFact): FileLive {
     if (/^content as-wanted$/m.test(stdout)) return { content: fact.content };
     const m = /^content (\S*)$/m.exec(stdout);
     return m ? { content: Buffer.from(m[1]!, "base64").toString("utf8") } : {};
+}
+
+/** The digest of a local file's copy on the host (contentFile); absent when there is no such file. */
+export function parseFileDigest(stdout: string): string | undefined {
+    return /^sha256 ([0-9a-f]{64})$/m.exec(stdout)?.[1];
 }

@@ -2,6 +2,7 @@
 // the Automation API. Nothing runs on any host in a preview, so no lab is
 // needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +99,32 @@ describe("pulumi preview (offline, real engine)", () => {
         expect(planned.find((p) => p.name === "lvs-rs1-httpd")!.inputs).toMatchObject({ enabled: true, running: true });
         // Plugins are found without the CLI's warning about a plugin on PATH.
         expect(result.stdout + result.stderr).not.toMatch(/from \$PATH/);
+    });
+
+    it("plans a test page from a file as its path and digest: a page larger than a setting may hold, out of the plan", async () => {
+        const stack = await project.stack("dev");
+        const key = path.join(project.stateDir, "id_ed25519_page");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
+        // 200 kB: as a setting, the engine could not start the program with it (argument list too long).
+        const page = "<p>rs2's catalogue</p>\n".repeat(9000);
+        writeFileSync(path.join(project.dir, "rs2.html"), page);
+        await stack.setConfig("lvs:realServers[1].pageFile", { value: "rs2.html" }, true);
+        try {
+            const { planned, onEvent } = planner();
+            const result = await stack.preview({ onEvent, diff: true });
+            const inputs = planned.find((p) => p.name === "lvs-rs2-test-page")!.inputs;
+            expect(inputs.contentFile).toEqual({
+                path: path.join(project.dir, "rs2.html"),
+                sha256: createHash("sha256").update(page).digest("hex"),
+            });
+            expect(inputs.content).toBeUndefined();
+            expect(result.stdout).not.toContain("rs2's catalogue");
+            expect(planned.find((p) => p.name === "lvs-rs1-test-page")!.inputs.content).toBe("<h1>rs1 (192.168.2.100)</h1>\n");
+        } finally {
+            await stack.removeConfig("lvs:realServers[1].pageFile", true);
+        }
     });
 
     it("names each host whose SSH port nothing answers, once, in a warning: a preview runs nothing on them", async () => {

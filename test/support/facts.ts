@@ -37,7 +37,11 @@ export const rs1Httpd: ServiceFact = { hostName: "rs1", unit: "lighttpd", listen
 
 export const rs1HttpdPackage: PackageFact = { hostName: "rs1", package: "lighttpd" };
 
-export const rs1Page: FileFact = { hostName: "rs1", path: "/var/www/html/index.html", content: "<h1>rs1 (192.168.2.100)</h1>\n" };
+export const rs1Page: FileFact & { content: string } = {
+    hostName: "rs1",
+    path: "/var/www/html/index.html",
+    content: "<h1>rs1 (192.168.2.100)</h1>\n",
+};
 
 export function tutorialService(): VirtualServiceState {
     return {

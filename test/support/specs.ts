@@ -35,7 +35,22 @@ export function inspectTestKeyFile(file: string): KeyFileState {
     return "missing";
 }
 
-export const keyFileEnv: ParseEnvironment = { secretKeySet: false, projectDir: "/project", inspectKeyFile: inspectTestKeyFile };
+/** The digest the test's page file /project/pages/rs2.html has. */
+export const TEST_PAGE_DIGEST = "ab".repeat(32);
+
+/** Page files as a test's file system has them: /project/pages/rs2.html is one (200 kB), /project/pages a directory. */
+export function inspectTestPageFile(file: string): { sha256: string; bytes: number } | { problem: string } {
+    if (file === "/project/pages/rs2.html") return { sha256: TEST_PAGE_DIGEST, bytes: 200_000 };
+    if (file === "/project/pages") return { problem: "is a directory: give the file with the page" };
+    return { problem: "not found: check the path (relative to the project)" };
+}
+
+export const keyFileEnv: ParseEnvironment = {
+    secretKeySet: false,
+    projectDir: "/project",
+    inspectKeyFile: inspectTestKeyFile,
+    inspectPageFile: inspectTestPageFile,
+};
 
 /** The tutorial's spec: director, rs1 and rs2, round robin, VS/NAT. */
 export function tutorialSpec(): ClusterSpec {

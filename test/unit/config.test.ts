@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseClusterConfig, ParseEnvironment } from "../../src/config";
-import { drConfig, keyFileEnv, problemsOf as problemsOfConfig, tutorialConfig } from "../support/specs";
+import { drConfig, keyFileEnv, problemsOf as problemsOfConfig, TEST_PAGE_DIGEST, tutorialConfig } from "../support/specs";
 
 function problemsOf(mutate: (c: ReturnType<typeof tutorialConfig>) => void, env: ParseEnvironment = keyFileEnv): string[] {
     return problemsOfConfig(tutorialConfig(), mutate, env);
@@ -45,6 +45,16 @@ describe("parseClusterConfig", () => {
             ],
             drainTimeout: 30,
         });
+    });
+
+    it("takes a page from a file as its absolute path and digest, and an inline page up to 64 KiB", () => {
+        const config = tutorialConfig();
+        config.realServers[1]!.pageFile = "pages/rs2.html";
+        config.realServers[0]!.page = "x".repeat(65_536);
+        const { spec } = parseClusterConfig(config, keyFileEnv);
+        expect(spec.realServers[1]!.pageFile).toEqual({ path: "/project/pages/rs2.html", sha256: TEST_PAGE_DIGEST });
+        expect(spec.realServers[1]!.page).toBeUndefined();
+        expect(spec.realServers[0]!.page).toHaveLength(65_536);
     });
 
     it("takes hosts to forget that the stack no longer has (the lvs provider reads them)", () => {
@@ -255,6 +265,31 @@ describe("parseClusterConfig", () => {
             'lvs:director.ssh.host: "a b" is not a host name or IPv4 address',
         ],
         ["hosts to forget that are not a list", (c) => (c.forget = "rs2"), "lvs:forget: must be a list of host names, such as [rs2]"],
+        [
+            "a page file that is not there",
+            (c) => (c.realServers[1]!.pageFile = "pages/rs9.html"),
+            "lvs:realServers[1].pageFile: /project/pages/rs9.html not found: check the path (relative to the project)",
+        ],
+        [
+            "a page file that is a directory",
+            (c) => (c.realServers[1]!.pageFile = "pages"),
+            "lvs:realServers[1].pageFile: /project/pages is a directory: give the file with the page",
+        ],
+        [
+            "a page given inline and as a file",
+            (c) => {
+                c.realServers[1]!.page = "<h1>rs2</h1>";
+                c.realServers[1]!.pageFile = "pages/rs2.html";
+            },
+            "lvs:realServers[1].pageFile: rs2 has a page given inline too: keep one of page and pageFile",
+        ],
+        [
+            "an inline page larger than a setting may be",
+            (c) => (c.realServers[0]!.page = "x".repeat(65_537)),
+            "lvs:realServers[0].page: 65537 bytes, over the 65536 a page given inline may have (the engine hands settings to " +
+                "the program in its environment, which refuses a value over 128 KiB): put the page in a file and give its path " +
+                "as pageFile (relative to the project)",
+        ],
         [
             "a host to forget that is not a host name",
             (c) => (c.forget = ["rs9", "RS 2"]),

@@ -88,6 +88,18 @@ describe("lvs:containers", () => {
             (c) => (c.realServers[1]!.ssh = { host: "127.0.0.1" }),
             "lvs:realServers[1].ssh: not used with lvs:containers (the container's network sets it): remove it",
         ],
+        [
+            "a page file",
+            (c) => (c.realServers[1]!.pageFile = "pages/rs2.html"),
+            "lvs:realServers[1].pageFile: not taken with lvs:containers: give the page inline (page)",
+        ],
+        [
+            "an inline page larger than a setting may be",
+            (c) => (c.realServers[0]!.page = "x".repeat(70_000)),
+            "lvs:realServers[0].page: 70000 bytes, over the 65536 a page given inline may have (the engine hands settings to " +
+                "the program in its environment, which refuses a value over 128 KiB): give a shorter page (a page file is taken " +
+                "on SSH hosts only)",
+        ],
         ["no image", (c) => delete c.containers.image, "lvs:containers.image: missing: set it in stacks/Pulumi.<stack>.yaml"],
         [
             "an engine address of another kind",

@@ -2,9 +2,14 @@
 // fakeHost.ts): create converges, a second create changes nothing, read
 // reports what is there (also drift), and delete leaves the host exactly as
 // it was found, files and state alike.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Fact, Props } from "../../provider/fact";
 import { addressesFact } from "../../resources/addresses/server";
+import { fileScripts } from "../../resources/file/scripts";
 import { fileFact } from "../../resources/file/server";
 import { firewallMarksFact } from "../../resources/firewallMarks/server";
 import { packageFact } from "../../resources/package/server";
@@ -372,6 +377,37 @@ describe("test page", () => {
         expect(bare.files()["/var/www/"]).toBe("");
         await fileFact.delete(factContext(bare), rs1Page);
         expect(bare.files()["/var/www/"]).toBeUndefined();
+    });
+
+    it("from a local file (pageFile): written from the file, told by its digest, refused once the file changed", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "pulumi-lvs-page-"));
+        try {
+            const local = path.join(dir, "page.html");
+            const text = "<p>a page larger than a setting may hold</p>\n".repeat(4000);
+            writeFileSync(local, text);
+            const digest = (t: string) => createHash("sha256").update(t).digest("hex");
+            const page = { hostName: "rs1", path: "/var/www/html/index.html", contentFile: { path: local, sha256: digest(text) } };
+            const h = host();
+            h.writeFile("/var/www/html/index.html", "the host's own page\n");
+            await fileFact.create(factContext(h), page);
+            expect(h.readFile("/var/www/html/index.html")).toBe(text);
+            expect(await fileFact.read(factContext(h), page)).toEqual({ contentFile: page.contentFile });
+            // Neither the read script nor its answer carries the page.
+            expect(fileScripts(page).read).not.toContain("larger than a setting");
+            h.writeFile("/var/www/html/index.html", "hacked\n");
+            expect(await fileFact.read(factContext(h), page)).toEqual({ contentFile: { path: local, sha256: digest("hacked\n") } });
+
+            writeFileSync(local, "edited after the program read it\n");
+            await expect(fileFact.update(factContext(h), page, page)).rejects.toThrow(
+                `rs1: ${local} changed since the program read it (sha256 ${digest(text).slice(0, 12)}…, now ` +
+                    `${digest("edited after the program read it\n").slice(0, 12)}…): run pulumi up again to write what it holds now`,
+            );
+            expect(h.readFile("/var/www/html/index.html")).toBe("hacked\n");
+            await fileFact.delete(factContext(h), page);
+            expect(h.readFile("/var/www/html/index.html")).toBe("the host's own page\n");
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
