@@ -76,14 +76,14 @@ export function sudoRefusal(result: ExecResult): "missing" | "refused" | undefin
     return undefined;
 }
 
+/** Dial failures that say nothing answers (as opposed to a refused login): the host may be down, or gone. */
+const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake|before handshake/;
+
 /**
  * Scripts over SSH, through `sudo -n` for a user other than root. Whether sudo
  * works is told by the script's own run, not asked first: a question first
  * would cost every host a session before its first script.
  */
-/** Dial failures that say nothing answers (as opposed to a refused login): the host may be down, or gone. */
-const UNREACHABLE = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|Timed out while waiting for handshake|before handshake/;
-
 export class SshTransport implements Transport {
     readonly label: string;
 

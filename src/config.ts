@@ -219,15 +219,20 @@ export function settingPathFor(form: SettingsForm): PathNamer {
 /** Where a location of the spec is set in the tutorial's single-service settings. */
 export const settingPath: PathNamer = settingPathFor({ services: "single" });
 
-/** A page file as the spec takes it (its absolute path and digest), or a problem naming the setting. */
-function pageFileOf(
+/** A path a setting gives: relative to the project, or to the user's home directory (`~/`). */
+function settingFilePath(file: string, env: ParseEnvironment): string {
+    return file.startsWith("~/") && env.homeDir ? path.join(env.homeDir, file.slice(2)) : path.resolve(env.projectDir, file);
+}
+
+/** A page file setting as the spec takes it (its absolute path and digest), or a problem naming the setting. */
+function pageFileSetting(
     file: string | undefined,
     setting: string,
     env: ParseEnvironment,
     problems: string[],
 ): { pageFile?: { path: string; sha256: string } } {
     if (file === undefined) return {};
-    const resolved = file.startsWith("~/") && env.homeDir ? path.join(env.homeDir, file.slice(2)) : path.resolve(env.projectDir, file);
+    const resolved = settingFilePath(file, env);
     const found = env.inspectPageFile?.(resolved) ?? { problem: "cannot be read here" };
     if ("problem" in found) {
         problems.push(`${setting}.pageFile: ${resolved} ${found.problem}`);
@@ -290,7 +295,7 @@ function keySource(ssh: z.infer<typeof sshSchema>, env: ParseEnvironment, proble
 
 /** The known_hosts file lvs:ssh.knownHostsFile names, resolved against the project: its text and where it is. */
 function readKnownHosts(file: string, env: ParseEnvironment, problems: string[]): { text: string; file: string } | undefined {
-    const resolved = file.startsWith("~/") && env.homeDir ? path.join(env.homeDir, file.slice(2)) : path.resolve(env.projectDir, file);
+    const resolved = settingFilePath(file, env);
     const read = env.readKnownHostsFile?.(resolved) ?? { problem: "cannot be read here" };
     if (typeof read === "string") return { text: read, file: resolved };
     problems.push(`lvs:ssh.knownHostsFile: ${resolved} ${read.problem}`);
@@ -432,7 +437,7 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             address: splitCidr(rs.address, rs.interface),
             ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
-            ...pageFileOf(rs.pageFile, `lvs:realServers[${i}]`, env, problems),
+            ...pageFileSetting(rs.pageFile, `lvs:realServers[${i}]`, env, problems),
         })),
         drainTimeout: raw.drainTimeout,
     };
