@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { CommandProvider } from "../../toolchain/plugins/command/src/provider";
 import { SshPool } from "../../pluginKit/ssh";
-import { freePort, Sshd, startSshd } from "../support/sshd";
+import { freePort } from "../support/ports";
+import { Sshd, startSshd } from "../support/sshd";
 
 const URN = "urn:pulumi:test::lvs::lvs:index:Director$command:remote:Command::director-step";
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });

@@ -5,19 +5,11 @@
 // loads it.
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { alive } from "./pids";
 
 export const preparationDir = path.resolve(__dirname, "../..", ".toolchain");
 const pidFile = path.join(preparationDir, "prepare.pid");
 const statusFile = path.join(preparationDir, "prepare.status");
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
 
 /** Whether a preparation was started by this run (none when vitest runs on its own). */
 export function preparationStarted(): boolean {

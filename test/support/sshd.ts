@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { freePort } from "./ports";
 
 export interface Sshd {
     host: string;
@@ -21,17 +22,6 @@ export interface Sshd {
     /** sshd's own log (connections, rejected env, ...). */
     log(): string;
     stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
 }
 
 async function waitForBanner(port: number, deadline: number): Promise<void> {

@@ -6,7 +6,6 @@
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { createServer, Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { addressesFact } from "../../resources/addresses/server";
 import { fileFact } from "../../resources/file/server";
@@ -18,6 +17,7 @@ import { LvsProviderServer } from "../../provider/server";
 import { ReachabilityProbe } from "../../provider/reachability";
 import { unknownValue } from "../../pluginKit/rpcValues";
 import { FakeHost } from "../support/fakeHost";
+import { closedPorts, listener } from "../support/ports";
 import { tutorialService } from "../support/facts";
 
 const VS_URN = "urn:pulumi:dev::lvs::lvs:index:LvsCluster$lvs:index:Director$lvs:ipvs:VirtualService::lvs-director-tcp-80";
@@ -117,19 +117,21 @@ describe("Check", () => {
     );
 
     it("warns once per host whose SSH port nothing answers (a preview runs nothing on a host it would create on)", async () => {
-        // Loopback only: a port something listens on, and one nothing does (a listener's, closed again).
-        const port = (s: Server) => (s.address() as { port: number }).port;
-        const listening = await listen();
-        const closing = await listen();
-        const closed = port(closing);
-        await new Promise((r) => closing.close(r));
+        // Loopback only: a port something listens on, and one nothing does.
+        const listening = await listener();
+        const [closed] = await closedPorts(1);
         try {
             const { server, logged } = provider(new ReachabilityProbe());
             const at = (p: number) => secret({ host: "127.0.0.1", port: p, user: "lvs" });
             const resps = await Promise.all([
                 check(server, VS_URN, { ...vsInputs, connection: at(closed) }),
                 check(server, PAGE_URN, { hostName: "director", path: "/srv/page.html", content: "x", connection: at(closed) }),
-                check(server, PAGE_URN, { hostName: "rs1", path: "/srv/page.html", content: "x", connection: at(port(listening)) }),
+                check(server, PAGE_URN, {
+                    hostName: "rs1",
+                    path: "/srv/page.html",
+                    content: "x",
+                    connection: at((listening.address() as { port: number }).port),
+                }),
                 // A host computed by another resource is not known at a preview: nothing to probe, nothing said.
                 check(server, PAGE_URN, {
                     hostName: "rs2",
@@ -275,14 +277,6 @@ describe("Read and Create", () => {
         expect(error.metadata.get("grpc-status-details-bin")).toHaveLength(1);
     });
 });
-
-/** A TCP listener on a free loopback port. */
-function listen(): Promise<Server> {
-    return new Promise((resolve) => {
-        const server = createServer((socket) => socket.destroy());
-        server.listen(0, "127.0.0.1", () => resolve(server));
-    });
-}
 
 describe("lvs:forget", () => {
     /**

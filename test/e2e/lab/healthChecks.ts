@@ -21,6 +21,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CI_LAB_ENV, onVm, qemuPids } from "../../support/lab";
+import { alive } from "../../support/pids";
 import { failureOf } from "../../support/pulumi";
 import { curl, FINGERPRINT, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
 import { requestTimeline, Sample } from "../../support/timeline";
@@ -78,16 +79,8 @@ function checkerEvents(): string[] {
 
 /** Waits (bounded: 10 s) until none of `pids` runs. */
 async function untilGone(pids: number[]): Promise<void> {
-    const running = (pid: number) => {
-        try {
-            process.kill(pid, 0);
-            return true;
-        } catch {
-            return false;
-        }
-    };
-    for (let i = 0; i < 100 && pids.some(running); i++) await sleep(100);
-    expect(pids.filter(running), "processes still running").toEqual([]);
+    for (let i = 0; i < 100 && pids.some(alive); i++) await sleep(100);
+    expect(pids.filter(alive), "processes still running").toEqual([]);
 }
 
 export function healthCheckSuite(context: LabContext): void {
