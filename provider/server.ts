@@ -236,12 +236,13 @@ export class LvsProviderServer extends PluginService {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
-            this.refuseForgotten(urn, fact.hostName(this.desired(props)));
+            const desired = this.desired(props);
+            this.refuseForgotten(urn, fact.hostName(desired));
             const id = `${nameOf(urn)}-${randomBytes(4).toString("hex")}`;
             let extra: Props;
             const ctx = this.context(fact, urn, props, undefined);
             try {
-                extra = await fact.create(ctx, this.desired(props));
+                extra = await fact.create(ctx, desired);
             } catch (err) {
                 // Whatever the failed step already did stays known to Pulumi, so that the next up
                 // converges it and a destroy undoes it.
@@ -263,11 +264,12 @@ export class LvsProviderServer extends PluginService {
             const inputs = call.request.getInputs();
             // What to read is what the program last asked for (the inputs); the state may already show drift.
             const wanted = inputs ? withoutInternal(inputs.toJavaScript() as Props) : state;
+            const desired = this.desired({ ...state, ...wanted });
             // No ID: the resource is gone, and the engine drops it from the state.
-            if (this.skipsForgotten(urn, fact.hostName(this.desired({ ...state, ...wanted })), "read")) return resp;
+            if (this.skipsForgotten(urn, fact.hostName(desired), "read")) return resp;
             resp.setId(call.request.getId());
             const ctx = this.context(fact, urn, { ...wanted, connection: state.connection }, state[HOST_KEY_PROPERTY], true);
-            const live = await fact.read(ctx, this.desired({ ...state, ...wanted }));
+            const live = await fact.read(ctx, desired);
             resp.setProperties(toStruct({ ...state, ...live, ...ctx.recordedKey() }));
             if (inputs) resp.setInputs(inputs);
             return resp;
@@ -297,8 +299,9 @@ export class LvsProviderServer extends PluginService {
             const urn = call.request.getUrn();
             const fact = this.fact(urn);
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
-            if (!this.skipsForgotten(urn, fact.hostName(this.desired(props)), "delete"))
-                await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), this.desired(props));
+            const desired = this.desired(props);
+            if (!this.skipsForgotten(urn, fact.hostName(desired), "delete"))
+                await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), desired);
             return new emptyproto.Empty();
         });
     }
