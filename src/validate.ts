@@ -105,8 +105,7 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
         for (const entry of vs.realServers) used.set(entry.name, (used.get(entry.name) ?? new Set()).add(vs.forwarding));
     }
     realServers.forEach((rs, i) => {
-        if (rs.page !== undefined && rs.pageFile !== undefined)
-            problems.push(`${name(["realServers", i, "pageFile"])}: ${rs.name} has a page given inline too: keep one of page and pageFile`);
+        problems.push(...pageGivenTwice(rs.name, rs, ["realServers", i], name));
         const how = used.get(rs.name) ?? new Set<string>();
         if (how.has("nat") && (how.has("dr") || how.has("tun"))) {
             problems.push(
@@ -401,14 +400,18 @@ export type RealServerArgsSpec = z.output<typeof realServerArgsSchema>;
 
 /** A RealServer's arguments checked, with the same words as a cluster's. */
 export function checkRealServerArgs(args: unknown, name: PathNamer = codePath): Checked<RealServerArgsSpec> {
-    return checkWith(realServerArgsSchema, args, name, ({ address, gateway, page, pageFile }, name) => [
-        ...(gateway !== undefined && !inNetwork(gateway, address)
+    return checkWith(realServerArgsSchema, args, name, (rs, name) => [
+        ...(rs.gateway !== undefined && !inNetwork(rs.gateway, rs.address)
             ? [
-                  `${name(["gateway"])}: ${gateway} is not on the real server's network ${networkOf(address)}: the gateway must be directly reachable`,
+                  `${name(["gateway"])}: ${rs.gateway} is not on the real server's network ${networkOf(rs.address)}: the gateway must be directly reachable`,
               ]
             : []),
-        ...(page !== undefined && pageFile !== undefined
-            ? [`${name(["pageFile"])}: a page is given inline too: keep one of page and pageFile`]
-            : []),
+        ...pageGivenTwice(rs.hostName, rs, [], name),
     ]);
+}
+
+/** A real server (at `at`) whose test page is given both inline and as a file: one of the two. */
+function pageGivenTwice(server: string, rs: { page?: string; pageFile?: unknown }, at: Path, name: PathNamer): string[] {
+    if (rs.page === undefined || rs.pageFile === undefined) return [];
+    return [`${name([...at, "pageFile"])}: ${server} has a page given inline too: keep one of page and pageFile`];
 }

@@ -445,6 +445,18 @@ describe("Director and RealServer on their own", () => {
         );
         expect(
             () =>
+                new RealServer("web9", {
+                    connection: { host: "h", privateKey: "K" },
+                    address: { interface: "ens18", address: "10.20.0.19", prefixLength: 24 },
+                    page: "<h1>web9</h1>",
+                    pageFile: { path: "/srv/web9.html", sha256: "ab".repeat(32) },
+                }),
+        ).toThrow(
+            "Invalid RealServer web9 arguments (1 problem); nothing was changed:\n  - pageFile: web9 has a page given inline " +
+                "too: keep one of page and pageFile",
+        );
+        expect(
+            () =>
                 new Director("bad", {
                     connection: { host: "h", privateKey: "K" },
                     vip: { interface: "eth1$(reboot)", address: "192.168.145.100", prefixLength: 24 },
