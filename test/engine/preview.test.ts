@@ -3,10 +3,10 @@
 // needed; the refresh the stacks ask for has nothing to read yet.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineEvent } from "@pulumi/pulumi/automation";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { closedPorts } from "../support/ports";
 import { Project, projectCopy } from "../support/pulumi";
 
@@ -50,6 +50,17 @@ function planner(): { planned: Planned[]; onEvent: (e: EngineEvent) => void } {
     };
 }
 
+/**
+ * A key of the test's own (`name`, in the state directory; made once) as the stack's SSH key, and a known_hosts
+ * file naming the hosts on `ports` with it: a preview needs both to exist, never to work.
+ */
+async function useKeyOfTheTest(stack: Stack, name: string, ports?: number[]): Promise<void> {
+    const key = path.join(project.stateDir, name);
+    if (!existsSync(key)) execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
+    await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key, ports) }, true);
+}
+
 /** A known_hosts file naming the lab stacks' three hosts (with the public half of `key`: any key will do). */
 function knownHostsOfTheTest(key: string, ports = [2221, 2222, 2223]): string {
     const file = `${key}.known_hosts`;
@@ -62,10 +73,7 @@ describe("pulumi preview (offline, real engine)", () => {
     it("plans the dev stack: the director, both real servers and every host fact, through the project's lvs plugin", async () => {
         const stack = await project.stack("dev");
         // A key and host keys of the test's own instead of the lab's: preview needs them to exist, never to work.
-        const key = path.join(project.stateDir, "id_ed25519");
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-        await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
-        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
+        await useKeyOfTheTest(stack, "id_ed25519");
 
         const { planned, onEvent } = planner();
         const result = await stack.preview({ onEvent });
@@ -103,10 +111,7 @@ describe("pulumi preview (offline, real engine)", () => {
 
     it("plans a test page from a file as its path and digest: a page larger than a setting may hold, out of the plan", async () => {
         const stack = await project.stack("dev");
-        const key = path.join(project.stateDir, "id_ed25519_page");
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-        await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
-        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
+        await useKeyOfTheTest(stack, "id_ed25519_page");
         // 200 kB: as a setting, the engine could not start the program with it (argument list too long).
         const page = "<p>rs2's catalogue</p>\n".repeat(9000);
         writeFileSync(path.join(project.dir, "rs2.html"), page);
@@ -129,12 +134,9 @@ describe("pulumi preview (offline, real engine)", () => {
 
     it("names each host whose SSH port nothing answers, once, in a warning: a preview runs nothing on them", async () => {
         const stack = await project.stack("dev");
-        const key = path.join(project.stateDir, "id_ed25519_unreachable");
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         const lab = { "lvs:director.ssh.port": 2221, "lvs:realServers[0].ssh.port": 2222, "lvs:realServers[1].ssh.port": 2223 };
         const [director, rs1, rs2] = await closedPorts(3);
-        await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
-        await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key, [director!, rs1!, rs2!]) }, true);
+        await useKeyOfTheTest(stack, "id_ed25519_unreachable", [director!, rs1!, rs2!]);
         for (const [setting, port] of Object.keys(lab).map((s, i) => [s, [director, rs1, rs2][i]] as const))
             await stack.setConfig(setting, { value: String(port) }, true);
         const warnings: string[] = [];
@@ -159,15 +161,12 @@ describe("pulumi preview (offline, real engine)", () => {
     });
 
     it("plans the dr and tun stacks: each real server's side of its forwarding method", async () => {
-        const key = path.join(project.stateDir, "id_ed25519_methods");
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
         for (const [name, vipOn, modules] of [
             ["dr", "lo", []],
             ["tun", "tunl0", ["ipip"]],
         ] as const) {
             const stack = await project.stack(name);
-            await stack.setConfig("lvs:ssh.privateKeyFile", { value: key }, true);
-            await stack.setConfig("lvs:ssh.knownHostsFile", { value: knownHostsOfTheTest(key) }, true);
+            await useKeyOfTheTest(stack, "id_ed25519_methods");
             const { planned, onEvent } = planner();
             await stack.preview({ onEvent });
             const rs1 = (suffix: string) => planned.find((p) => p.name === `lvs-rs1-${suffix}`)!.inputs;
