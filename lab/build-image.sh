@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the lab's VM image into OUTDIR (atomically): Debian bookworm with
+# Builds the lab's VM image into OUTDIR (atomically): Debian (bookworm, or the SUITE given) with
 # systemd, openssh-server, sudo, ipvsadm, lighttpd and nftables, curl and socat
 # (the tests' clients and listeners; minbase debootstrap),
 # and Debian's own kernel (`linux-image-amd64`, whose ip_vs modules the host
@@ -19,12 +19,14 @@
 #             lab serves to its VMs (their only package source: they have no other route)
 # Both images have the users `deploy` (passwordless sudo) and `nosudo` (no sudo),
 # who get the lab's SSH key at boot like root.
-# Usage: lab/build-image.sh OUTDIR        (needs root: debootstrap, chroot, mount)
+# Another SUITE (trixie: Debian 13) makes vmlinux, initrd, base.img, director.img and repo/ only, the
+# hosts the lab runs on that Debian (lab/topology.sh), with the same packages and the same preparation.
+# Usage: lab/build-image.sh OUTDIR [SUITE]        (needs root: debootstrap, chroot, mount)
 set -euo pipefail
-out=${1:?usage: build-image.sh OUTDIR}
+out=${1:?usage: build-image.sh OUTDIR [SUITE]}
+suite=${2:-bookworm}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-suite=bookworm
 packages=systemd-sysv,udev,openssh-server,sudo,ipvsadm,iproute2,kmod,procps,lighttpd,nftables,curl,socat
 # The packages pulumi-lvs installs on a host that lacks them (nftables: the director's firewall marks).
 installed_by_project="ipvsadm lighttpd nftables"
@@ -97,7 +99,9 @@ mkdir -p "$work/repo"
 printf "%s\n" $lacking > "$work/repo/lacking"
 step "repository: $(ls "$work/repo"/*.deb | wc -l) packages ($lacking)"
 # The VMs reach only the lab: their one package source is its repository.
-printf "deb [trusted=yes] http://10.77.0.1:8080 ./\n" > "$rootfs/etc/apt/sources.list"
+# (Another suite'"'"'s repository is served under /SUITE: lab/repo-server.js.)
+if [ "$suite" = bookworm ]; then repo_url=http://10.77.0.1:8080; else repo_url=http://10.77.0.1:8080/$suite; fi
+printf "deb [trusted=yes] %s ./\n" "$repo_url" > "$rootfs/etc/apt/sources.list"
 rm -f "$rootfs/etc/apt/sources.list.d/"*
 rm -f "$rootfs/usr/sbin/policy-rc.d"
 
@@ -114,18 +118,32 @@ umount "$rootfs/sys" "$rootfs/dev" "$rootfs/proc"
 '
 
 step "extracting the uncompressed kernel"
-# (bytes, not UTF-8: LC_ALL=C; awk reads every match, since `head` would close the pipe early and fail under pipefail)
-offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$rootfs.vmlinuz" | awk -F: 'NR == 1 { print $1 }')
-[ -n "$offset" ] || { step "no XZ stream in the kernel image"; exit 1; }
-# xz complains about the data after the stream; the kernel itself is complete.
-tail -c +$((offset + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/null || true
+# bookworm's kernel is XZ-compressed, trixie's zstd: the first stream of either kind in the image.
+# (bytes, not UTF-8: LC_ALL=C; awk reads every match, since `head` would close the pipe early and fail under
+# pipefail; grep finding nothing is no failure here)
+first_stream() { { LC_ALL=C grep -obUaP "$1" "$rootfs.vmlinuz" || true; } | awk -F: 'NR == 1 { print $1 }'; }
+xz_at=$(first_stream '\xfd7zXZ\x00')
+zstd_at=$(first_stream '\x28\xb5\x2f\xfd')
+# The data after the stream makes either tool complain; the kernel itself is complete.
+if [ -n "$xz_at" ] && { [ -z "$zstd_at" ] || [ "$xz_at" -lt "$zstd_at" ]; }; then
+    tail -c +$((xz_at + 1)) "$rootfs.vmlinuz" | xz -dcq > "$work/vmlinux" 2>/dev/null || true
+elif [ -n "$zstd_at" ]; then
+    tail -c +$((zstd_at + 1)) "$rootfs.vmlinuz" | zstd -dcq > "$work/vmlinux" 2>/dev/null || true
+else
+    step "no XZ or zstd stream in the kernel image"
+    exit 1
+fi
 [ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = "177ELF" ] || { step "extracted kernel is not an ELF file"; exit 1; }
 mv "$rootfs.initrd" "$work/initrd"
 
-step "root filesystem images: base (with $installed_by_project), director (with keepalived), docker (with docker.io) and bare (without either)"
+if [ "$suite" = bookworm ]; then
+    step "root filesystem images: base (with $installed_by_project), director (with keepalived), docker (with docker.io) and bare (without either)"
+else
+    step "root filesystem images: base (with $installed_by_project) and director (with keepalived)"
+fi
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/base.img" 2G
 # The containers' image: the same userland (ipvsadm, lighttpd, curl, iproute2), no kernel or boot files.
-tar -C "$rootfs" --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules \
+[ "$suite" != bookworm ] || tar -C "$rootfs" --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules \
     --exclude=./usr/lib/firmware --exclude=./var/cache/apt --exclude=./var/lib/apt/lists -cf "$work/host.tar" .
 in_chroot() { # in_chroot LOG COMMAND...: with /proc, and no service started
     local log=$1
@@ -149,6 +167,12 @@ from_mirror() { # from_mirror LOG APT_COMMAND: with the mirror as the only sourc
 }
 from_mirror "$rootfs.keepalived.log" "apt-get install -y -q --no-install-recommends keepalived"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/director.img" 2G
+if [ "$suite" != bookworm ]; then
+    rm -rf "$rootfs" "$rootfs".* && rm -rf "$out" && mkdir -p "$(dirname "$out")" && mv "$work" "$out"
+    trap - EXIT
+    step "$suite image ready in $out ($(du -sh "$out" | cut -f1))"
+    exit 0
+fi
 in_chroot "$rootfs.unkeepalived.log" apt-get purge -y -q --autoremove keepalived
 # The Docker host: docker.io, started at boot, with the ip_vs modules a director container needs loaded
 # at boot (no container can load modules).

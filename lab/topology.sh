@@ -31,9 +31,12 @@ LAB_BRIDGES=(
 # the image: `base` has ipvsadm and lighttpd installed, `bare` has neither
 # (pulumi-lvs installs them with apt, from the lab's package repository),
 # `director` is base with keepalived installed and not running (health checks).
+# `trixie/…` is the same image made from Debian 13 with its own kernel: the
+# director and rs1 run Debian 13, rs2 and the client Debian 12, so that every
+# end-to-end suite proves both (lab/build-image.sh).
 LAB_VMS=(
-    "director 1 10.77.0.11 br-vip,br-rs - director"
-    "rs1 2 10.77.0.12 br-rs - base"
+    "director 1 10.77.0.11 br-vip,br-rs - trixie/director"
+    "rs1 2 10.77.0.12 br-rs - trixie/base"
     "rs2 3 10.77.0.13 br-rs - bare"
     "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24 base"
 )

@@ -25,7 +25,7 @@ say() { printf '[bootstrap] %s\n' "$*" >&2; }
 declare -A unit_packages=([/usr/sbin/sshd]=openssh-server [ssh]=openssh-client [unshare]=util-linux [ip]=iproute2)
 declare -A e2e_packages=(
     [qemu-system-x86_64]=qemu-system-x86 [qemu-img]=qemu-utils [debootstrap]=debootstrap
-    [socat]=socat [xz]=xz-utils [mkfs.ext4]=e2fsprogs
+    [socat]=socat [xz]=xz-utils [zstd]=zstd [mkfs.ext4]=e2fsprogs
     [dpkg-scanpackages]=dpkg-dev [wrk]=wrk [/usr/sbin/dockerd]=docker.io [/bin/busybox]=busybox-static
 )
 

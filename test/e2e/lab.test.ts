@@ -10,9 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { CI_LAB_ENV, lab, labLeftovers, onVm, qemuPids } from "../support/lab";
-import { FINGERPRINT } from "../support/e2e";
 import { projectCopy } from "../support/pulumi";
-import { LabContext, LAB_HOSTS } from "./lab/context";
+import { fingerprintsNow, LabContext } from "./lab/context";
 import { forwardingSuite } from "./lab/forwarding";
 import { healthCheckSuite } from "./lab/healthChecks";
 import { tutorialSuite } from "./lab/tutorial";
@@ -23,7 +22,8 @@ beforeAll(async () => {
     // A lab left over from a crashed run may hold a configured cluster: the lab starts afresh from its saved state.
     lab(["down"], 120_000, true);
     lab(["up"], 40 * 60_000, true);
-    for (const host of LAB_HOSTS) context.fingerprints[host] = onVm(host, FINGERPRINT);
+    // Filled in, not replaced: the suites hold this object from the time they were declared.
+    Object.assign(context.fingerprints, await fingerprintsNow());
     context.project = await projectCopy();
 });
 
@@ -45,6 +45,23 @@ describe("the lab, restored from its saved state", () => {
         expect(context.fingerprints.rs2).not.toMatch(/^ii {2}lighttpd /m);
         expect(context.fingerprints.rs1).toMatch(/^ii {2}lighttpd /m);
         expect(context.fingerprints.director).toMatch(/^ii {2}ipvsadm /m);
+    });
+
+    it("runs Debian 13 on the director and rs1, each on trixie's own kernel, and Debian 12 on rs2 and the client", () => {
+        // Every suite below proves both releases (the README's "Your own hosts" says which are proven).
+        const release = (vm: string) => onVm(vm, "cut -d. -f1 /etc/debian_version; uname -r").trim().split("\n");
+        for (const vm of ["director", "rs1"]) {
+            const [major, kernel] = release(vm);
+            expect(major, `${vm}'s Debian`).toBe("13");
+            expect(kernel, `${vm}'s kernel`).toMatch(/^6\.12\./);
+        }
+        for (const vm of ["rs2", "client"]) {
+            const [major, kernel] = release(vm);
+            expect(major, `${vm}'s Debian`).toBe("12");
+            expect(kernel, `${vm}'s kernel`).toMatch(/^6\.1\./);
+        }
+        // Where the releases differ for pulumi-lvs: trixie's ipvsadm is a native unit, bookworm's an init script.
+        expect(onVm("director", "test -e /usr/lib/systemd/system/ipvsadm.service && echo native").trim()).toBe("native");
     });
 
     it("has every VM's clock set to now, though each was saved earlier", () => {

@@ -1,7 +1,7 @@
 // Driving the lab instances of the tests' own (lab/lab with its own namespace,
 // state directory and SSH ports, as stacks/Pulumi.ci*.yaml expect): the VM lab,
 // and the container lab (one Docker-host VM).
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { repo } from "./pulumi";
@@ -52,6 +52,21 @@ export function dockerLab(args: string[], timeoutMs = 120_000, echo = false): st
 /** A shell command on a lab VM, as root. */
 export function onVm(vm: string, script: string, timeoutMs = 120_000): string {
     return lab(["ssh", vm, script], timeoutMs);
+}
+
+/** The same command on several lab VMs at once (each VM has a CPU of its own); each one's stdout by name. */
+export async function onVms<Vm extends string>(vms: readonly Vm[], script: string, timeoutMs = 120_000): Promise<Record<Vm, string>> {
+    const one = (vm: Vm) =>
+        new Promise<[Vm, string]>((resolve, reject) =>
+            execFile(
+                "bash",
+                [path.join(repo, "lab/lab"), "ssh", vm, script],
+                { env: { ...process.env, ...CI_LAB_ENV }, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 },
+                (error, stdout, stderr) =>
+                    error ? reject(new Error(`lab ssh ${vm} failed (${error.message}):\n${stderr}${stdout}`)) : resolve([vm, stdout]),
+            ),
+        );
+    return Object.fromEntries(await Promise.all(vms.map(one))) as Record<Vm, string>;
 }
 
 /** Reboots a VM and waits (bounded) until it is back: a new kernel boot ID, answering SSH. */

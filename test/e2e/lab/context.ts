@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { FINGERPRINT, log } from "../../support/e2e";
-import { lab, onVm } from "../../support/lab";
+import { lab, onVm, onVms } from "../../support/lab";
 import { Project, repo, toolchainEnv } from "../../support/pulumi";
 
 export const LAB_HOSTS = ["director", "rs1", "rs2"] as const;
@@ -24,21 +24,27 @@ export interface LabContext {
  * failed half-way may have left a cluster behind: then the lab is restored
  * from its saved state (seconds), and checked again.
  */
-export function startFromRestoredLab(context: LabContext): void {
-    let now = fingerprintsNow();
+export async function startFromRestoredLab(context: LabContext): Promise<void> {
+    let now = await fingerprintsNow();
     const drifted = LAB_HOSTS.filter((host) => now[host] !== context.fingerprints[host]);
     if (drifted.length > 0) {
         log(`${drifted.join(", ")} not as the lab came up: restoring the lab\n`);
         lab(["down"], 120_000, true);
         lab(["up"], 40 * 60_000, true);
-        now = fingerprintsNow();
+        now = await fingerprintsNow();
     }
     for (const host of LAB_HOSTS) expect(now[host], `state of ${host}`).toBe(context.fingerprints[host]);
 }
 
-/** Each lab host's FINGERPRINT as it is now. */
-function fingerprintsNow(): Record<LabHost, string> {
-    return Object.fromEntries(LAB_HOSTS.map((host) => [host, onVm(host, FINGERPRINT)])) as Record<LabHost, string>;
+/** Each lab host's FINGERPRINT as it is now, taken on every host at once. */
+export function fingerprintsNow(hosts: readonly LabHost[] = LAB_HOSTS): Promise<Record<LabHost, string>> {
+    return onVms(hosts, FINGERPRINT) as Promise<Record<LabHost, string>>;
+}
+
+/** Every given host (all by default) exactly as its fingerprint in `before`. */
+export async function expectAsFound(before: Record<LabHost, string>, hosts: readonly LabHost[] = LAB_HOSTS): Promise<void> {
+    const now = await fingerprintsNow(hosts);
+    for (const host of hosts) expect(now[host], `state of ${host}`).toBe(before[host]);
 }
 
 /** `npm run status -- STACK` as a user runs it in the project (the compiled tool, the project's toolchain); logged. */
@@ -64,19 +70,19 @@ export function npmRunStatus(context: LabContext, stack: string): string {
  * before it left them (destroy leaves every host as found) starts at once; otherwise the lab is restored
  * and rs2's lighttpd installed again.
  */
-export function startWithHttpdOnBoth(context: LabContext): Record<LabHost, string> {
+export async function startWithHttpdOnBoth(context: LabContext): Promise<Record<LabHost, string>> {
     if (context.withHttpd) {
-        const current = fingerprintsNow();
+        const current = await fingerprintsNow();
         if (LAB_HOSTS.every((host) => current[host] === context.withHttpd![host])) return context.withHttpd;
     }
-    startFromRestoredLab(context);
+    await startFromRestoredLab(context);
     onVm(
         "rs2",
         "apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends " +
             "lighttpd >/dev/null && systemctl disable --now -q lighttpd",
         180_000,
     );
-    context.withHttpd = fingerprintsNow();
+    context.withHttpd = await fingerprintsNow();
     expect(context.withHttpd.rs2).toMatch(/^ii {2}lighttpd /m);
     return context.withHttpd;
 }

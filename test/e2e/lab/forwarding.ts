@@ -20,9 +20,9 @@ import { VirtualServiceState } from "../../../resources/virtualService/state";
 import { SshTransport } from "../../../provider/host";
 import { SshPool } from "../../../pluginKit/ssh";
 import { SCHEDULER_FLAGS, SCHEDULERS } from "../../../src/ipvs/model";
-import { curl, expectOneServer, FINGERPRINT, fromNamespace, log, noOpUp, SECOND_CLIENT, tally, upStack, VIP } from "../../support/e2e";
+import { curl, expectOneServer, fromNamespace, log, noOpUp, SECOND_CLIENT, tally, upStack, VIP } from "../../support/e2e";
 import { CI_LAB_ENV, onVm } from "../../support/lab";
-import { LAB_HOSTS, LabContext, startWithHttpdOnBoth } from "./context";
+import { expectAsFound, LabContext, startWithHttpdOnBoth } from "./context";
 
 const REAL_SERVERS = ["rs1", "rs2"] as const;
 
@@ -145,13 +145,13 @@ export function forwardingSuite(context: LabContext): void {
         const result = await stack.destroy({ onOutput: log });
         expect(result.summary.result).toBe("succeeded");
         expect(fromNamespace(curl(`http://${VIP}/`), 1)).toEqual(["FAILED"]);
-        for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+        await expectAsFound(before);
     }
 
     describe("VS/DR and VS/TUN, with the services keepalived users write", () => {
-        beforeAll(() => {
+        beforeAll(async () => {
             // Both real servers with lighttpd installed but not serving, as rs1 was found: no apt run per stack here.
-            before = startWithHttpdOnBoth(context);
+            before = await startWithHttpdOnBoth(context);
         });
 
         afterAll(() => {

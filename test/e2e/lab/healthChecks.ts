@@ -23,9 +23,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CI_LAB_ENV, onVm, qemuPids } from "../../support/lab";
 import { alive } from "../../support/pids";
 import { failureOf } from "../../support/pulumi";
-import { curl, FINGERPRINT, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
+import { curl, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
 import { requestTimeline, Sample } from "../../support/timeline";
-import { LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
+import { expectAsFound, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 import { underLoad } from "./underLoad";
 import { DEFAULT_HEALTH_TIMING } from "../../../src/ipvs/serviceSchema";
 
@@ -98,7 +98,7 @@ export function healthCheckSuite(context: LabContext): void {
 
     describe("health checks: keepalived holds the table, configured from the stack", () => {
         beforeAll(async () => {
-            before = startWithHttpdOnBoth(context);
+            before = await startWithHttpdOnBoth(context);
             expect(before.director).toMatch(/^ii {2}keepalived /m);
             expect(before.director).toMatch(/^keepalived enabled inactive$/m);
             stack = await context.project.stack("ci-health");
@@ -302,7 +302,7 @@ export function healthCheckSuite(context: LabContext): void {
         it("pulumi destroy leaves every host it can reach exactly as it was found", async () => {
             const result = await stack.destroy({ onOutput: log });
             expect(result.summary.result).toBe("succeeded");
-            for (const host of ["director", "rs1"] as const) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+            await expectAsFound(before, ["director", "rs1"]);
         });
     });
 }

@@ -31,7 +31,7 @@ import {
     VIP,
 } from "../../support/e2e";
 import { failureOf } from "../../support/pulumi";
-import { LAB_HOSTS, LabContext, npmRunStatus, startFromRestoredLab } from "./context";
+import { expectAsFound, LabContext, npmRunStatus, startFromRestoredLab } from "./context";
 import { drainSampler } from "./drainSampler";
 import { underLoad } from "./underLoad";
 
@@ -110,7 +110,7 @@ export function tutorialSuite(context: LabContext): void {
 
     describe("the tutorial on the lab, end to end", () => {
         beforeAll(async () => {
-            startFromRestoredLab(context);
+            await startFromRestoredLab(context);
             stack = await context.project.stack("ci");
         });
 
@@ -129,7 +129,7 @@ export function tutorialSuite(context: LabContext): void {
                 lab(["repo", "start"]);
             }
             // Not rs2's lighttpd alone: no host got anything of the cluster.
-            for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+            await expectAsFound(before);
         });
 
         it("pulumi up installs what is missing with apt and converges the cluster; round robin alternates strictly from the client VM", async () => {
@@ -400,7 +400,7 @@ export function tutorialSuite(context: LabContext): void {
                 "director",
                 "ipvsadm -D -t 192.168.145.100:8080 && for h in /sys/module/ip_vs/holders/*; do modprobe -r ${h##*/}; done; modprobe -r ip_vs",
             );
-            for (const host of LAB_HOSTS) expect(onVm(host, FINGERPRINT), `state of ${host}`).toBe(before[host]);
+            await expectAsFound(before);
         });
     });
 }
