@@ -144,6 +144,40 @@ export function listServiceScript(director: string, service: string[]): string {
     return lines(preamble(director), sh`ipvsadm -L -n ${words(service)}`);
 }
 
+/**
+ * What a real server did when the director opened a TCP connection to it: took it, refused it (a host that
+ * is there, its port closed), or nothing within a second, or the director's kernel gave up on reaching it
+ * (no route, its neighbour entry failed): `silent`, a host gone or cut off.
+ */
+export type Answer = "connected" | "refused" | "silent";
+
+/**
+ * Asks from the director how each real server (`address:port` entries) answers a TCP connection, all at
+ * once: one `answers ENTRY ANSWER` line each (parseAnswers). bash for /dev/tcp (Debian's bash is essential,
+ * always there), in the C locale for the system's own words.
+ */
+export function answersScript(director: string, entries: string[]): string {
+    return lines(
+        preamble(director),
+        "export LC_ALL=C",
+        sh`for entry in ${words(entries)}; do`,
+        "    (",
+        '        if why=$(timeout 1 bash -c \'exec 3<>"/dev/tcp/${1%:*}/${1##*:}"\' _ "$entry" 2>&1); then answer=connected',
+        '        else case "$why" in *"Connection refused"*) answer=refused ;; *) answer=silent ;; esac; fi',
+        '        echo "answers $entry $answer"',
+        "    ) &",
+        "done",
+        "wait",
+    );
+}
+
+/** answersScript's lines: each entry's answer. */
+export function parseAnswers(stdout: string): Map<string, Answer> {
+    const answers = new Map<string, Answer>();
+    for (const m of stdout.matchAll(/^answers (\S+) (connected|refused|silent)$/gm)) answers.set(m[1]!, m[2] as Answer);
+    return answers;
+}
+
 /** Deletes the service (only it), saves what remains and gives the boot-time restore back once the table is empty. */
 export function removeServiceScript(director: string, service: string[]): string {
     return lines(

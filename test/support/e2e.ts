@@ -5,13 +5,36 @@
 // request costs a few milliseconds, or from the client VM (192.168.145.10),
 // the tutorial's client, where each costs a process start under emulation.
 import { EngineEvent, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
-import { lab, onVm } from "./lab";
+import { CI_LAB_ENV, lab, onVm } from "./lab";
 
 export const VIP = "192.168.145.100";
 /** The lab's second client: an address of its namespace on the VIP network (lab/topology.sh). */
 export const SECOND_CLIENT = "192.168.145.13";
+
+/**
+ * `count` TCP connections to the VIP's port 80 from the lab's namespace, open and idle for `seconds`, then
+ * closed (`closed`), or at once by `close()`: the connections a drain waits for.
+ */
+export function holdConnections(count: number, seconds: number): { closed: Promise<void>; close(): void } {
+    const hold = `exec 3<>/dev/tcp/${VIP}/80 && sleep ${seconds}`;
+    // (timeout --foreground stays in the shell's process group, as it would not otherwise.)
+    const script = `for i in $(seq ${count}); do timeout --foreground ${seconds + 5} bash -c '${hold}' & done; wait`;
+    // A process group of its own: close() ends the shell and every connection's process with it.
+    const child = spawn("ip", ["netns", "exec", CI_LAB_ENV.PULUMI_LVS_LAB_NETNS, "bash", "-c", script], {
+        detached: true,
+        stdio: "ignore",
+    });
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    return {
+        closed,
+        close: () => {
+            if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGTERM");
+        },
+    };
+}
 
 /**
  * Everything pulumi-lvs may touch on a host, to compare before and after:

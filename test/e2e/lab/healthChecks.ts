@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CI_LAB_ENV, onVm, qemuPids } from "../../support/lab";
 import { alive } from "../../support/pids";
 import { failureOf } from "../../support/pulumi";
-import { curl, fromNamespace, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
+import { curl, fromNamespace, holdConnections, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
 import { requestTimeline, Sample } from "../../support/timeline";
 import { expectAsFound, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 import { underLoad } from "./underLoad";
@@ -50,6 +50,14 @@ function weightOf(address: string): number | undefined {
         onVm("director", "ipvsadm -Ln -t 192.168.145.100:80 2>&1 || true"),
     );
     return m ? Number(m[1]) : undefined;
+}
+
+/** A real server's active connections in the VIP's service on the director (0 when it has no entry). */
+function activeConnectionsOf(address: string): number {
+    const m = new RegExp(`-> ${address.replace(/\./g, "\\.")}:80\\s+\\S+\\s+\\d+\\s+(\\d+)`).exec(
+        onVm("director", "ipvsadm -Ln -t 192.168.145.100:80 2>&1 || true"),
+    );
+    return m ? Number(m[1]) : 0;
 }
 
 /**
@@ -267,7 +275,22 @@ export function healthCheckSuite(context: LabContext): void {
             await noOpUp(stack);
         });
 
-        it("a real server whose host died: the refresh names it and what to do; listed in lvs:forget, one up takes it out of the table and the state", async () => {
+        it("a real server whose host died: the refresh names it and what to do; listed in lvs:forget, one up takes it out of the table and the state, without waiting out its connections", async () => {
+            // Idle connections through the VIP, half of them on rs2 (round robin): when rs2 dies, they stay open on
+            // the director's side and can never end, so its drain must not wait for them (lvs:drainTimeout is 60 s).
+            const held = holdConnections(4, 120);
+            try {
+                for (let i = 0; i < 50 && activeConnectionsOf("192.168.2.101") === 0; i++) await sleep(200);
+                expect(activeConnectionsOf("192.168.2.101")).toBeGreaterThan(0);
+                await rs2DiesAndIsForgotten();
+            } finally {
+                held.close();
+                await held.closed;
+            }
+        });
+
+        /** The dead-host test's steps once connections to rs2 are held open. */
+        async function rs2DiesAndIsForgotten(): Promise<void> {
             // rs2 dies: its VM, and the lab's forward of its SSH port (nothing answers there any more, as with a host
             // that is off: without the forward's socat accepting first, the dials fail at once).
             const run = path.join(CI_LAB_ENV.PULUMI_LVS_LAB_DIR, "run");
@@ -292,12 +315,16 @@ export function healthCheckSuite(context: LabContext): void {
                 expect(output).toContain(`rs2 is listed in lvs:forget: not contacted; ${resource} leaves the stack's state`);
             // The refresh took rs2's resources out of the state: nothing of them is left to delete on the host.
             expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp-80", "delete lvs-rs2"]);
+            // Its connections could never end: the drain asked rs2, heard nothing twice, and went ahead.
+            expect(output).toMatch(/service tcp 192\.168\.145\.100:80: 192\.168\.2\.101:80 does not answer \(no reply to a TCP connection/);
+            expect(output).toMatch(/its [1-4] active connections? cannot end; going ahead without waiting for them/);
+            expect(output).not.toContain("drain deadline");
             expect(onVm("director", "ipvsadm-save -n")).not.toContain("192.168.2.101");
             expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 4 });
             const state = await stack.exportStack();
             expect(state.deployment.resources.filter((r: { urn: string }) => r.urn.includes("::lvs-rs2"))).toEqual([]);
             await noOpUp(stack);
-        });
+        }
 
         it("pulumi destroy leaves every host it can reach exactly as it was found", async () => {
             const result = await stack.destroy({ onOutput: log });

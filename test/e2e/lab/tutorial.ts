@@ -9,7 +9,6 @@
 // was, down to file contents, sysctls and installed packages.
 import { beforeAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SshTransport } from "../../../provider/host";
@@ -19,6 +18,7 @@ import {
     curl,
     expectOneServer,
     FINGERPRINT,
+    holdConnections,
     fromClientVm,
     fromNamespace,
     lingeringPluginProcesses,
@@ -42,15 +42,6 @@ const FOREIGN = ["-A -t 192.168.145.100:8080 -s lc", "-a -t 192.168.145.100:8080
 /** Which real server served each page (or "unexpected: …"). */
 function servers(pages: string[]): string[] {
     return pages.map((p) => (p === PAGES.rs1 ? "rs1" : p === PAGES.rs2 ? "rs2" : `unexpected: ${p}`));
-}
-
-/** `count` TCP connections to the VIP's port 80 from the lab's namespace, open and idle for `seconds`, then closed. */
-function holdConnections(count: number, seconds: number): Promise<void> {
-    const hold = `exec 3<>/dev/tcp/${VIP}/80 && sleep ${seconds}`;
-    const script = `for i in $(seq ${count}); do timeout ${seconds + 5} bash -c '${hold}' & done; wait`;
-    return new Promise((resolve) =>
-        spawn("ip", ["netns", "exec", CI_LAB_ENV.PULUMI_LVS_LAB_NETNS, "bash", "-c", script]).once("close", () => resolve()),
-    );
 }
 
 /** `count` requests through the VIP from the lab's namespace, one line (the page, or FAILED) each. */
@@ -312,7 +303,7 @@ export function tutorialSuite(context: LabContext): void {
                     });
                 } finally {
                     sampler.stop();
-                    await held;
+                    await held.closed;
                 }
                 const seen = sampler.states();
                 log(`rs2's entry on the director, as it changed: ${seen.map((s) => s.text).join(" → ")}\n`);
