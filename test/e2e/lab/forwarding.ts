@@ -13,6 +13,7 @@
 // tutorial proves pulumi-lvs's own install and purge.
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { Stack } from "@pulumi/pulumi/automation";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { virtualServiceFact } from "../../../resources/virtualService/server";
@@ -179,6 +180,17 @@ export function forwardingSuite(context: LabContext): void {
                     ).toEqual(["1", "2", "1"]);
                     expect(onVm(rs, "ip -4 route show default").trim()).toBe("default via 192.168.2.254 dev eth1");
                 }
+                // rs1's page is a file of the project (its pageFile): planned as the file's path and digest, on rs1 as written.
+                const page = (await stack.exportStack()).deployment.resources.find((r: { urn: string }) =>
+                    r.urn.endsWith("::lvs-rs1-test-page"),
+                );
+                const file = readFileSync(path.join(context.project.dir, "stacks/pages/rs1.html"));
+                expect(page.inputs.content).toBeUndefined();
+                expect(page.inputs.contentFile).toEqual({
+                    path: path.join(context.project.dir, "stacks/pages/rs1.html"),
+                    sha256: createHash("sha256").update(file).digest("hex"),
+                });
+                expect(onVm("rs1", "sha256sum < /var/www/html/index.html").split(" ")[0]).toBe(page.inputs.contentFile.sha256);
                 // Direct routing needs no forwarding on the director: it stays as found.
                 expect(onVm("director", "sysctl -n net.ipv4.ip_forward").trim()).toBe("0");
                 expect(onVm("director", "ipvsadm -Ln")).toMatch(/FWM {2}1 rr\n\s+-> 192\.168\.2\.100:0\s+Route/);
