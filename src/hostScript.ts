@@ -169,15 +169,13 @@ export function ensurePackage(pkg: string): string {
 /**
  * The undo of ensurePackage: purges the packages that install added, unless
  * purging them would also remove a package installed since (then they stay,
- * with a warning). A record from an earlier version (an empty file) purges
- * only the package itself.
+ * with a warning).
  */
 export function purgeIfInstalled(pkg: string, inUse?: { check: string; why: string }): string {
     const record = raw(`"$state"/${sh`${pkg}`}.installed`);
     return lines(
         sh`if [ -e ${record} ]; then`,
         sh`    set -- $(cat ${record})`,
-        sh`    [ $# -gt 0 ] || set -- ${pkg}`,
         '    also=$(apt-get -s purge "$@" 2>/dev/null | awk \'/^Purg / { print $2 }\' | while read -r p; do case " $* ' +
             '" in *" $p "*) ;; *) printf "%s " "$p" ;; esac; done)',
         inUse ? `    if ${inUse.check}; then` : "",

@@ -27,9 +27,6 @@ export function modulesFile(name: string): string {
     return `/etc/modules-load.d/pulumi-lvs-${name}.conf`;
 }
 
-/** Written by versions before the director's file was named after it. */
-const LEGACY_SYSCTL_FILE = "/etc/sysctl.d/90-pulumi-lvs.conf";
-
 function sysctlFileText(fact: SysctlsFact): string {
     return (
         [
@@ -65,10 +62,6 @@ export function sysctlsScripts(fact: SysctlsFact): FactScripts {
                     sh`[ -d /sys/module/${m} ] || { modprobe ${m} 2>/dev/null || fail ${MODULE_HINTS[m] ?? `cannot load kernel module ${m}`}; ` +
                     sh`touch "$state"/sysctl/${m}.module-loaded; }`,
             ),
-            // Recorded by versions that kept only ip_forward's original value.
-            '[ -e "$state"/ip_forward.orig ] && mv "$state"/ip_forward.orig "$state"/sysctl/net.ipv4.ip_forward.orig',
-            sh`if [ -e ${LEGACY_SYSCTL_FILE} ] && head -n 1 ${LEGACY_SYSCTL_FILE} | grep -q '^# Written by ` +
-                sh`pulumi-lvs'; then rm -f ${LEGACY_SYSCTL_FILE}; fi`,
             ...keys.map(
                 (key) =>
                     sh`[ -e ${origin(key)} ] || { sysctl -n ${key} > ${origin(key)}.new 2>/dev/null || fail "the ` +
