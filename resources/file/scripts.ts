@@ -15,10 +15,10 @@ export interface FileLive {
 }
 
 /**
- * `text`: what to write, when the fact names a local file (contentFile) rather than giving its content; the
- * read and undo scripts need none.
+ * A fact that names a local file (contentFile) has its text as `content` when it is written: the provider
+ * reads the file then (resources/file/server.ts); the read and undo scripts need none.
  */
-export function fileScripts(fact: FileFact, text = fact.content ?? ""): FactScripts {
+export function fileScripts(fact: FileFact): FactScripts {
     const file = fact.path;
     const dir = path.posix.dirname(file);
     // Named after the file, as earlier versions named the test page's records.
@@ -58,7 +58,7 @@ export function fileScripts(fact: FileFact, text = fact.content ?? ""): FactScri
                 sh`rm -f ${saved}.dirs; fi`,
             CLEAN_STATE,
         ),
-        stdin: text,
+        stdin: fact.content ?? "",
     };
 }
 
