@@ -167,24 +167,21 @@ from_mirror() { # from_mirror LOG APT_COMMAND: with the mirror as the only sourc
 }
 from_mirror "$rootfs.keepalived.log" "apt-get install -y -q --no-install-recommends keepalived"
 mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/director.img" 2G
-if [ "$suite" != bookworm ]; then
-    rm -rf "$rootfs" "$rootfs".* && rm -rf "$out" && mkdir -p "$(dirname "$out")" && mv "$work" "$out"
-    trap - EXIT
-    step "$suite image ready in $out ($(du -sh "$out" | cut -f1))"
-    exit 0
+# Another suite's lab runs only a director and real servers on it (lab/topology.sh): base and director.
+if [ "$suite" = bookworm ]; then
+    in_chroot "$rootfs.unkeepalived.log" apt-get purge -y -q --autoremove keepalived
+    # The Docker host: docker.io, started at boot, with the ip_vs modules a director container needs loaded
+    # at boot (no container can load modules).
+    from_mirror "$rootfs.docker.log" "apt-get install -y -q --no-install-recommends docker.io"
+    printf "ip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_dh\nip_vs_sh\nip_vs_lc\nip_vs_wlc\n" > "$rootfs/etc/modules-load.d/lab-docker.conf"
+    mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/docker.img" 3G
+    rm -f "$rootfs/etc/modules-load.d/lab-docker.conf"
+    in_chroot "$rootfs.purge.log" apt-get purge -y -q --autoremove docker.io containerd runc $installed_by_project
+    mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/bare.img" 2G
 fi
-in_chroot "$rootfs.unkeepalived.log" apt-get purge -y -q --autoremove keepalived
-# The Docker host: docker.io, started at boot, with the ip_vs modules a director container needs loaded
-# at boot (no container can load modules).
-from_mirror "$rootfs.docker.log" "apt-get install -y -q --no-install-recommends docker.io"
-printf "ip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_dh\nip_vs_sh\nip_vs_lc\nip_vs_wlc\n" > "$rootfs/etc/modules-load.d/lab-docker.conf"
-mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/docker.img" 3G
-rm -f "$rootfs/etc/modules-load.d/lab-docker.conf"
-in_chroot "$rootfs.purge.log" apt-get purge -y -q --autoremove docker.io containerd runc $installed_by_project
-mkfs.ext4 -q -F -L labroot -d "$rootfs" "$work/bare.img" 2G
 rm -rf "$rootfs" "$rootfs".*
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 mv "$work" "$out"
 trap - EXIT
-step "image ready in $out ($(du -sh "$out" | cut -f1))"
+step "$suite image ready in $out ($(du -sh "$out" | cut -f1))"
