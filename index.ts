@@ -7,8 +7,8 @@ import { clusterFromStackSettings, ContainerCluster, containerClusterFromStackSe
 
 function clusterOfStack(): LvsCluster | ContainerCluster {
     if (stackUsesContainers()) return new ContainerCluster("lvs", containerClusterFromStackSettings());
-    const { spec, privateKey } = clusterFromStackSettings();
-    return new LvsCluster("lvs", { ...spec, privateKey });
+    const { spec, privateKey, vrrpPassword } = clusterFromStackSettings();
+    return new LvsCluster("lvs", { ...spec, privateKey, ...(vrrpPassword !== undefined ? { vrrpPassword } : {}) });
 }
 
 const cluster = clusterOfStack();

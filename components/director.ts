@@ -6,6 +6,7 @@
 // `pulumi up` repairs it. Deleting the director removes exactly what it added.
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, FirewallMarks, HostConnection, Keepalived, Package, Sysctls, VirtualService } from "../resources";
+import type { KeepalivedArgs } from "../resources/keepalived";
 import type { InputFields, InputOf } from "../resources/inputTypes";
 import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
@@ -30,6 +31,29 @@ export type DirectorRealServer = DirectorServiceInput["realServers"][number];
  */
 export type DirectorVirtualService = Pick<DirectorServiceInput, "name"> & InputFields<Omit<DirectorServiceInput, "name">>;
 
+/**
+ * This director's side of a director pair (keepalived's VRRP): the floating addresses are the director's VIP and
+ * DIP, which keepalived moves to whichever director is master; the director keeps only its own `address`.
+ */
+export interface DirectorPairArgs {
+    /** The director's own address on the VIP's network, on the VIP's interface (`192.168.145.2/24`): its adverts' source. */
+    address: pulumi.Input<string>;
+    /** Its own address on the real servers' network, on the DIP's interface (`192.168.2.2/24`), when there is a DIP. */
+    insideAddress?: pulumi.Input<string | undefined>;
+    /** The other director's own address there (its unicast peer). */
+    peer: pulumi.Input<string>;
+    /** Its VRRP priority, 1 to 254: the pair's first director has the higher. */
+    priority: number;
+    /** keepalived's virtual_router_id (1 to 255). */
+    virtualRouterId: pulumi.Input<number>;
+    /** keepalived's advert_int, in seconds. */
+    advertInterval: pulumi.Input<number>;
+    /** Whether established connections are synchronised to the other director (on the DIP's interface). */
+    connectionSync: pulumi.Input<boolean>;
+    /** The pair's VRRP password (auth_type PASS, at most 8 characters); always handled as a Pulumi secret. */
+    password?: pulumi.Input<string>;
+}
+
 export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "drainTimeout">> & {
     /** How to reach the director over SSH. */
     connection: pulumi.Input<HostConnection>;
@@ -44,6 +68,8 @@ export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "
      * host whose apt fails leaves all of them unchanged (LvsCluster sets it). Default: nothing else.
      */
     changesAfter?: ChangesAfter;
+    /** One of a director pair: keepalived holds the table and moves the VIP and DIP between the two by VRRP. */
+    pair?: DirectorPairArgs;
     /**
      * The director is a container (ContainerCluster) whose image has ipvsadm and whose Docker settings give it
      * its addresses and `ip_forward`: only the virtual services are managed here. Default: false (a host).
@@ -92,6 +118,48 @@ export function directorSysctls(services: Pick<ServiceByAddress, "forwarding" | 
     return values;
 }
 
+/** A pair director's own addresses (on the VIP's interface, and on the DIP's), which stay with it. */
+function ownAddresses(spec: pulumi.Output<DirectorArgsSpec>, pair: DirectorPairArgs): pulumi.Output<Record<string, { interface: string }>> {
+    return pulumi.all([spec, pair.address, pair.insideAddress]).apply(([s, address, inside]) => ({
+        [address]: { interface: s.vip.interface },
+        ...(inside && s.dip ? { [inside]: { interface: s.dip.interface } } : {}),
+    }));
+}
+
+/**
+ * A pair director's VRRP input: the plain parts as one output, the password apart, so that only the password is
+ * a secret (the SDK marks a nested output's value on its own) and a diff still names the other fields.
+ */
+function vrrpOf(spec: pulumi.Output<DirectorArgsSpec>, pair: DirectorPairArgs): KeepalivedArgs["vrrp"] {
+    const plain = pulumi
+        .all([spec, pair.address, pair.peer, pair.virtualRouterId, pair.advertInterval, pair.connectionSync])
+        .apply(([s, address, peer, virtualRouterId, advertInterval, sync]) => ({
+            virtualRouterId,
+            priority: pair.priority,
+            advertInterval,
+            interface: s.vip.interface,
+            sourceAddress: address.split("/")[0]!,
+            peers: [peer.split("/")[0]!],
+            addresses: [
+                { address: cidr(s.vip), interface: s.vip.interface },
+                ...(s.dip ? [{ address: cidr(s.dip), interface: s.dip.interface }] : []),
+            ],
+            trackInterfaces: s.dip && s.dip.interface !== s.vip.interface ? [s.dip.interface] : [],
+            // On the real servers' network, where the pair's traffic to them already goes; or else the VIP's.
+            ...(sync ? { syncInterface: s.dip?.interface ?? s.vip.interface } : {}),
+        }));
+    const field = <K extends string>(key: K) => plain.apply((v) => (v as Record<string, unknown>)[key]);
+    return {
+        ...Object.fromEntries(
+            ["virtualRouterId", "priority", "advertInterval", "interface", "sourceAddress", "peers", "addresses", "trackInterfaces"].map(
+                (k) => [k, field(k)],
+            ),
+        ),
+        syncInterface: field("syncInterface"),
+        ...(pair.password !== undefined ? { password: pulumi.secret(pair.password) } : {}),
+    } as KeepalivedArgs["vrrp"];
+}
+
 /**
  * An LVS director. A change of scheduler, weight or real-server list updates
  * its table in place (`ipvsadm -E/-e/-a`); a real server that goes is first
@@ -112,22 +180,24 @@ export class Director extends pulumi.ComponentResource {
     public readonly virtualServices: VirtualService[];
     /** keepalived holding the table and checking the real servers, when a service has a health check. */
     public readonly keepalived?: Keepalived;
+    /** The director's own address on the VIP's network, when it is one of a pair. */
+    public readonly address?: pulumi.Output<string>;
     /** The packages it installs (ipvsadm, nftables), which come before any change of a cluster on any host. */
     public readonly packages: pulumi.Resource[] = [];
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         const hostName = args.hostName ?? name;
         super("lvs:index:Director", name, {}, opts);
-        const { connection, hostName: _hostName, tableDependsOn, changesAfter: _after, container, virtualServices, ...own } = args;
+        const { connection, hostName: _hostName, tableDependsOn, changesAfter: _after, container, virtualServices, pair, ...own } = args;
         const spec = checked(this, `Director ${name} arguments`, { ...own, hostName, virtualServices } as InputOf<DirectorArgsInput>, (d) =>
             checkDirectorArgs(d),
         );
-        // A health check anywhere puts the whole table in keepalived's hands (one owner per director).
-        const healthChecked = virtualServices.some((vs) => vs.healthCheck !== undefined);
+        // A health check anywhere, or a pair, puts the whole table in keepalived's hands (one owner per director).
+        const healthChecked = virtualServices.some((vs) => vs.healthCheck !== undefined) || pair !== undefined;
         if (healthChecked && container) {
             throw new pulumi.RunError(
-                `Director ${name}: healthCheck needs a director host with systemd, where keepalived runs; a container ` +
-                    "director has none: leave healthCheck out, or use host directors (LvsCluster)",
+                `Director ${name}: ${pair ? "a director pair" : "healthCheck"} needs a director host with systemd, where keepalived runs; a container ` +
+                    `director has none: leave ${pair ? "the pair" : "healthCheck"} out, or use host directors (LvsCluster)`,
             );
         }
         const ready = container ? [] : this.hostFacts(name, hostName, args, spec, healthChecked);
@@ -137,7 +207,13 @@ export class Director extends pulumi.ComponentResource {
         if (healthChecked) {
             this.keepalived = new Keepalived(
                 `${name}-keepalived-config`,
-                { connection, hostName, virtualServices: tables.apply(keepalivedServicesOf), drainTimeout: spec.drainTimeout },
+                {
+                    connection,
+                    hostName,
+                    virtualServices: tables.apply(keepalivedServicesOf),
+                    drainTimeout: spec.drainTimeout,
+                    ...(pair ? { vrrp: vrrpOf(spec, pair) } : {}),
+                },
                 tableOptions,
             );
             this.virtualServices = [];
@@ -211,15 +287,26 @@ export class Director extends pulumi.ComponentResource {
                 {
                     connection,
                     hostName,
-                    description: spec.apply(
-                        (s) =>
-                            `director ${hostName}: VIP ${cidr(s.vip)} on ${s.vip.interface}` +
-                            (s.dip ? `, DIP ${cidr(s.dip)} on ${s.dip.interface}` : ""),
-                    ),
-                    addresses: spec.apply((s) => ({
-                        [cidr(s.vip)]: { interface: s.vip.interface },
-                        ...(s.dip ? { [cidr(s.dip)]: { interface: s.dip.interface } } : {}),
-                    })),
+                    // A pair's VIP and DIP are keepalived's, which moves them: each director keeps its own address.
+                    description: args.pair
+                        ? pulumi.all([ownAddresses(spec, args.pair)]).apply(
+                              ([own]) =>
+                                  `director ${hostName}, one of a pair: its own addresses ` +
+                                  Object.entries(own)
+                                      .map(([address, { interface: iface }]) => `${address} on ${iface}`)
+                                      .join(", "),
+                          )
+                        : spec.apply(
+                              (s) =>
+                                  `director ${hostName}: VIP ${cidr(s.vip)} on ${s.vip.interface}` +
+                                  (s.dip ? `, DIP ${cidr(s.dip)} on ${s.dip.interface}` : ""),
+                          ),
+                    addresses: args.pair
+                        ? ownAddresses(spec, args.pair)
+                        : spec.apply((s) => ({
+                              [cidr(s.vip)]: { interface: s.vip.interface },
+                              ...(s.dip ? { [cidr(s.dip)]: { interface: s.dip.interface } } : {}),
+                          })),
                     interfaceSetting: "lvs:director.vipInterface/dipInterface",
                 },
                 { parent: this, dependsOn: after([]) },

@@ -9,9 +9,13 @@ import type { InputFields, InputOf } from "../resources/inputTypes";
 import { ServiceByAddress, servicesByAddress } from "../src/desiredTables";
 import type { ForwardingMethod } from "../src/ipvs/model";
 import { clusterServiceSchema, directorServiceSchema } from "../src/ipvs/serviceSchema";
-import { ClusterInput, ClusterSpec, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
+import { cidr, ClusterInput, ClusterSpec, DEFAULT_BACKUP_NAME, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
 import { checkCluster } from "../src/validate";
-import { Director, DirectorVirtualService, virtualServiceResourceName } from "./director";
+import { Director, DirectorPairArgs, DirectorVirtualService, virtualServiceResourceName } from "./director";
+
+/** VRRP priorities of a pair: the director's above the backup's. */
+const DIRECTOR_PRIORITY = 150;
+const BACKUP_PRIORITY = 100;
 import { checked, fieldsOf } from "./inputs";
 import { RealServer } from "./realServer";
 
@@ -44,8 +48,18 @@ export type ClusterVirtualServiceArgs = PlainAnd<Omit<ServiceInput, "realServers
 };
 export type ClusterRealServerArgs = PlainAnd<RealServerInput, "name">;
 
-export type LvsClusterArgs = InputFields<Pick<ClusterInput, "drainTimeout">> & {
+/** The second director of a pair. */
+export type ClusterBackupArgs = PlainAnd<NonNullable<ClusterInput["backup"]>, "name">;
+
+export type LvsClusterArgs = InputFields<Pick<ClusterInput, "drainTimeout" | "vrrp">> & {
     director: ClusterDirectorArgs;
+    /**
+     * A second director that takes the VIP (and the DIP) over when the director dies: keepalived on both holds
+     * the same table, and VRRP (`vrrp`) moves the addresses. Each needs its own `address` on the VIP's network.
+     */
+    backup?: ClusterBackupArgs;
+    /** The pair's VRRP password (keepalived's auth_type PASS, at most 8 characters). Always handled as a Pulumi secret. */
+    vrrpPassword?: pulumi.Input<string>;
     /** The virtual services on the VIP. Default: one, TCP port 80, round robin, VS/NAT, every real server. */
     virtualServices?: ClusterVirtualServiceArgs[];
     realServers: ClusterRealServerArgs[];
@@ -125,6 +139,8 @@ function methodsOf(args: LvsClusterArgs, realServer: string): Set<ForwardingMeth
  */
 export class LvsCluster extends pulumi.ComponentResource {
     public readonly director: Director;
+    /** The second director of a pair (`backup`), which takes the VIP over when the director dies. */
+    public readonly backup?: Director;
     public readonly realServers: RealServer[];
     /** `http://VIP:port/` of the first virtual service with a port: where clients reach it. */
     public readonly vipUrl: pulumi.Output<string>;
@@ -145,7 +161,7 @@ export class LvsCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: LvsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lvs:index:LvsCluster", name, {}, opts);
-        const { privateKey: _privateKey, ...cluster } = args;
+        const { privateKey: _privateKey, vrrpPassword: _vrrpPassword, ...cluster } = args;
         const spec = checked(this, `LvsCluster ${name} arguments`, cluster as InputOf<ClusterInput>, (c) => checkCluster(c));
         const privateKey = pulumi.secret(args.privateKey);
         const connection = (ssh: pulumi.Output<ClusterSpec["director"]["ssh"]>): pulumi.Output<SshConnectionArgs> =>
@@ -159,8 +175,10 @@ export class LvsCluster extends pulumi.ComponentResource {
                 })),
             );
         const directorName = args.director.name ?? DEFAULT_DIRECTOR_NAME;
+        const backupName = args.backup ? (args.backup.name ?? DEFAULT_BACKUP_NAME) : undefined;
         this.connections = Object.fromEntries([
             [directorName, connection(spec.director.ssh)],
+            ...(backupName ? [[backupName, connection(spec.apply((s) => s.backup!.ssh))]] : []),
             ...args.realServers.map((rs, i) => [rs.name, connection(spec.realServers[i]!.ssh)]),
         ]);
 
@@ -189,21 +207,58 @@ export class LvsCluster extends pulumi.ComponentResource {
                 { parent: this },
             );
         });
+        const directorArgs = {
+            vip: spec.director.vip,
+            dip: spec.director.dip,
+            drainTimeout: spec.drainTimeout,
+            virtualServices: directorServices(name, args.virtualServices, spec),
+            tableDependsOn: this.realServers.flatMap((rs) => rs.ready),
+            changesAfter,
+        };
+        const pair = (own: "director" | "backup"): DirectorPairArgs | undefined => {
+            if (!args.backup) return undefined;
+            const ownAddress = spec.apply((s) => (own === "director" ? s.director.address! : s.backup!.address));
+            const peerAddress = spec.apply((s) => (own === "director" ? s.backup!.address : s.director.address!));
+            const inside = spec.apply((s) => (own === "director" ? s.director.insideAddress : s.backup!.insideAddress));
+            return {
+                address: ownAddress.apply(cidr),
+                insideAddress: inside.apply((a) => (a ? cidr(a) : undefined)),
+                peer: peerAddress.apply((a) => a.address),
+                // The director comes up first and so becomes master; the priorities order them should both start at once.
+                priority: own === "director" ? DIRECTOR_PRIORITY : BACKUP_PRIORITY,
+                virtualRouterId: spec.apply((s) => s.vrrp!.virtualRouterId),
+                advertInterval: spec.apply((s) => s.vrrp!.advertInterval),
+                connectionSync: spec.apply((s) => s.vrrp!.connectionSync),
+                ...(args.vrrpPassword !== undefined ? { password: pulumi.secret(args.vrrpPassword) } : {}),
+            };
+        };
         this.director = new Director(
             `${name}-${directorName}`,
-            {
-                hostName: directorName,
-                connection: this.connections[directorName]!,
-                vip: spec.director.vip,
-                dip: spec.director.dip,
-                drainTimeout: spec.drainTimeout,
-                virtualServices: directorServices(name, args.virtualServices, spec),
-                tableDependsOn: this.realServers.flatMap((rs) => rs.ready),
-                changesAfter,
-            },
+            { ...directorArgs, hostName: directorName, connection: this.connections[directorName]!, pair: pair("director") },
             { parent: this },
         );
-        declared([...this.director.packages, ...this.realServers.flatMap((rs) => rs.packages)]);
+        // The backup's interfaces may be named otherwise than the director's: its VIP's is its own address's.
+        this.backup = backupName
+            ? new Director(
+                  `${name}-${backupName}`,
+                  {
+                      ...directorArgs,
+                      vip: spec.apply((s) => ({ ...s.director.vip, interface: s.backup!.address.interface })),
+                      dip: spec.apply((s) =>
+                          s.director.dip
+                              ? { ...s.director.dip, interface: s.backup!.insideAddress?.interface ?? s.director.dip.interface }
+                              : undefined,
+                      ),
+                      hostName: backupName,
+                      connection: this.connections[backupName]!,
+                      pair: pair("backup"),
+                      // The director's keepalived first: the first one up becomes master and stays so (nopreempt).
+                      tableDependsOn: [...directorArgs.tableDependsOn, this.director.keepalived!],
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        declared([...this.director.packages, ...(this.backup?.packages ?? []), ...this.realServers.flatMap((rs) => rs.packages)]);
 
         this.vipUrl = this.director.vipUrl;
         this.ipvsTable = this.director.ipvsTable;

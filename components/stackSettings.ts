@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as pulumi from "../resources/pulumiCore";
 import { allConfig, getConfig } from "@pulumi/pulumi/runtime/config";
 import { ConfigError, parseClusterConfig, parseContainerClusterConfig, RawClusterConfig, SETTING_KEYS } from "../src/config";
-import { ClusterSpec } from "../src/spec";
+import { ClusterSpec, vrrpPasswordProblem } from "../src/spec";
 import { ContainerClusterArgs } from "./containerCluster";
 import { localFiles } from "../src/settingsFiles";
 import { privateKeyProblem } from "../src/sshKey";
@@ -55,8 +55,12 @@ export function containerClusterFromStackSettings(config = new pulumi.Config("lv
     };
 }
 
-/** The cluster the stack's settings describe, and the key to reach its hosts (a secret). */
-export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { spec: ClusterSpec; privateKey: pulumi.Output<string> } {
+/** The cluster the stack's settings describe, the key to reach its hosts and a pair's VRRP password (secrets). */
+export function clusterFromStackSettings(config = new pulumi.Config("lvs")): {
+    spec: ClusterSpec;
+    privateKey: pulumi.Output<string>;
+    vrrpPassword?: pulumi.Output<string>;
+} {
     if (stackUsesContainers(config))
         throw new pulumi.RunError("lvs:containers is set: this stack's cluster is a ContainerCluster (containerClusterFromStackSettings)");
     const secretKey = config.getSecret("sshPrivateKey");
@@ -68,6 +72,16 @@ export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { s
         }),
     );
     const { spec, sshKey } = parsed;
+    const vrrpPassword = config.getSecret("vrrpPassword");
+    if (vrrpPassword !== undefined) {
+        // Checked at once like the key, never printed: keepalived takes up to 8 printable characters.
+        const problem = vrrpPasswordProblem(getConfig("lvs:vrrpPassword") ?? "");
+        if (problem)
+            throw new pulumi.RunError(
+                `Invalid stack configuration (1 problem); nothing was changed:\n  - lvs:vrrpPassword: the secret ${problem}`,
+            );
+    }
+    const secrets = vrrpPassword !== undefined ? { vrrpPassword } : {};
     if (sshKey.kind === "secret") {
         // The program gets its configuration decrypted: the key is checked at once, before anything is declared,
         // and never printed (reading it this way does not expose it; it stays a secret output below).
@@ -76,7 +90,7 @@ export function clusterFromStackSettings(config = new pulumi.Config("lvs")): { s
             throw new pulumi.RunError(
                 `Invalid stack configuration (1 problem); nothing was changed:\n  - lvs:sshPrivateKey: the secret ${problem}`,
             );
-        return { spec, privateKey: secretKey! };
+        return { spec, privateKey: secretKey!, ...secrets };
     }
-    return { spec, privateKey: pulumi.secret(fs.readFileSync(sshKey.path, "utf8")) };
+    return { spec, privateKey: pulumi.secret(fs.readFileSync(sshKey.path, "utf8")), ...secrets };
 }

@@ -33,12 +33,14 @@ LAB_BRIDGES=(
 # `director` is base with keepalived installed and not running (health checks).
 # `trixie/…` is the same image made from Debian 13 with its own kernel: the
 # director and rs1 run Debian 13, rs2 and the client Debian 12, so that every
-# end-to-end suite proves both (lab/build-image.sh).
+# end-to-end suite proves both (lab/build-image.sh). director2 is the second director of a pair (VRRP:
+# lvs:backup), on Debian 12 with its keepalived 2.2.7, beside the first's Debian 13 and keepalived 2.3.3.
 LAB_VMS=(
     "director 1 10.77.0.11 br-vip,br-rs - trixie/director"
     "rs1 2 10.77.0.12 br-rs - trixie/base"
     "rs2 3 10.77.0.13 br-rs - bare"
     "client 4 10.77.0.14 br-vip eth1,192.168.145.10/24 base"
+    "director2 5 10.77.0.15 br-vip,br-rs - director"
 )
 
 # The container lab (PULUMI_LVS_LAB_KIND=docker): one VM, the Docker host, whose

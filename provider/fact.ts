@@ -30,6 +30,11 @@ export interface Fact<D extends Props = Props> {
      * from the services), so that the diff compares it with what a refresh read back.
      */
     derive?(desired: D): Partial<D>;
+    /**
+     * Properties that stay Pulumi secrets in the state and in every diff, whatever the program marked, each as
+     * its path (`["vrrp", "password"]`), as the connection does.
+     */
+    secretPaths?: readonly (readonly string[])[];
     /** Top-level properties whose change replaces the resource (a different thing on the host). */
     replaceOn: readonly string[];
     /** Names the host in messages and scripts: the desired state's `name`. */

@@ -94,9 +94,9 @@ export class LvsProviderServer extends PluginService {
         };
     }
 
-    /** Outputs: the inputs as given (the connection stays secret) plus what the fact computed. */
-    private outputs(props: Props, extra: Props): Props {
-        return { ...withoutInternal(props), connection: secret(reveal(props.connection)), ...extra };
+    /** Outputs: the inputs as given (the connection and the fact's secrets stay secret) plus what the fact computed. */
+    private outputs(fact: Fact, props: Props, extra: Props): Props {
+        return withSecrets({ ...withoutInternal(props), connection: secret(reveal(props.connection)), ...extra }, fact.secretPaths);
     }
 
     // Plugin and configuration ------------------------------------------------
@@ -174,7 +174,7 @@ export class LvsProviderServer extends PluginService {
             if (!containsUnknown(plain)) {
                 const parsed = fact.schema.safeParse(plain);
                 if (parsed.success) {
-                    inputs = { ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection };
+                    inputs = withSecrets({ ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection }, fact.secretPaths);
                     if (checkedConnection && failures.length === 0)
                         await this.warnIfUnreachable(urn, fact.hostName(parsed.data as Props), checkedConnection);
                 } else issues("", parsed.error);
@@ -246,11 +246,11 @@ export class LvsProviderServer extends PluginService {
             } catch (err) {
                 // Whatever the failed step already did stays known to Pulumi, so that the next up
                 // converges it and a destroy undoes it.
-                throw errorWithState(serviceError(err).message, id, this.outputs(props, ctx.recordedKey()));
+                throw errorWithState(serviceError(err).message, id, this.outputs(fact, props, ctx.recordedKey()));
             }
             const resp = new provproto.CreateResponse();
             resp.setId(id);
-            resp.setProperties(toStruct(this.outputs(props, { ...extra, ...ctx.recordedKey() })));
+            resp.setProperties(toStruct(this.outputs(fact, props, { ...extra, ...ctx.recordedKey() })));
             return resp;
         });
     }
@@ -289,7 +289,7 @@ export class LvsProviderServer extends PluginService {
             const declaredBefore = oldInputs ? this.desired(withoutInternal(oldInputs)) : undefined;
             const extra = await fact.update(ctx, this.desired(olds), desired, declaredBefore);
             const resp = new provproto.UpdateResponse();
-            resp.setProperties(toStruct(this.outputs(news, { ...computedOutputs(olds, fact), ...extra, ...ctx.recordedKey() })));
+            resp.setProperties(toStruct(this.outputs(fact, news, { ...computedOutputs(olds, fact), ...extra, ...ctx.recordedKey() })));
             return resp;
         });
     }
@@ -305,6 +305,18 @@ export class LvsProviderServer extends PluginService {
             return new emptyproto.Empty();
         });
     }
+}
+
+/** `props` with the value at each path (where there is one) wrapped as an engine secret. */
+export function withSecrets(props: Props, paths: readonly (readonly string[])[] = []): Props {
+    const wrap = (value: unknown, path: readonly string[]): unknown => {
+        if (path.length === 0) return value === undefined ? value : secret(reveal(value));
+        if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+        const [head, ...rest] = path as [string, ...string[]];
+        if (!(head in value)) return value;
+        return { ...(value as Props), [head]: wrap((value as Props)[head], rest) };
+    };
+    return paths.reduce((p, path) => wrap(p, path) as Props, props);
 }
 
 /** The properties of a fact's desired state. */

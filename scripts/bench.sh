@@ -24,7 +24,12 @@
 #                same stack: httpd stopped on rs1 until keepalived has it at weight 0,
 #                measured from the stop's return; started, until it is back, measured
 #                from httpd listening; with the host's load at the time (busy emulated
-#                CPUs delay checks). A director pair's failover is not built yet: said so
+#                CPUs delay checks)
+#   failover     a director pair (stack ci-pair): the master's QEMU killed under a keep-alive
+#                load (wrk, 4 connections) and a probe of new connections ten times a second;
+#                the time the VIP went unanswered and the load's failed requests, with
+#                connection sync and without; the host's load at the time. The killed VM is
+#                restored (lab restore) and rejoins as backup before the next run
 #   scale        `pulumi up` of a ContainerCluster with 2, 4, 8, 16 real servers on
 #                the container lab (BENCH_SCALE_RUNS runs each, 1 by default)
 #   demo         `npm run demo` on a fresh clone, image and toolchain cached
@@ -97,7 +102,7 @@ alternates() { # the tutorial's proof: 6 requests through the VIP, alternating b
 say "bringing up the lab"
 lab_start=$SECONDS
 bash "$repo/lab/lab" up
-record "lab up (4 VMs restored from their saved state, TCG)" $((SECONDS - lab_start))
+record "lab up (5 VMs restored from their saved state, TCG)" $((SECONDS - lab_start))
 
 # A copy of the program with a state of its own, as the tests do.
 bash "$repo/scripts/copy-program.sh" "$work/project"
@@ -299,6 +304,62 @@ record "HTTP through IPVS (VS/NAT), requests/s" "${via_ipvs[@]}"
 record "HTTP plain forwarding, requests/s" "${forwarded[@]}"
 record "HTTP through IPVS (VS/DR), requests/s" "${via_dr[@]}"
 pulumi destroy --stack ci-dr --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
+
+say "a director pair (stack ci-pair): the master's VM killed under keep-alive load, with and without connection sync"
+pulumi stack init ci-pair >/dev/null 2>&1
+stacks_to_destroy+=(ci-pair)
+pulumi config set --stack ci-pair --secret lvs:vrrpPassword bench-pw
+record "pair: pulumi up of both directors and the real servers" "$(timed up ci-pair "$work/up-pair.log")"
+holder() { # the director holding the VIP
+    local d
+    for d in director director2; do
+        lab_ssh "$d" "ip -4 -o address show dev eth1" | grep -q ' 192.168.145.100/24 ' && { echo "$d"; return; }
+    done
+    say "no director holds the VIP"; exit 1
+}
+failover() { # failover SYNC: prints "outage_seconds failed_requests" for one kill of the master's VM
+    local sync=$1 master backup t_kill
+    master=$(holder)
+    backup=$([ "$master" = director ] && echo director2 || echo director)
+    # Keep-alive load (4 connections, bounded) and a probe of new connections ten times a second (each 0.3 s).
+    in_lab sh -c 'timeout 40 wrk -t1 -c4 -d25s --timeout 10s http://192.168.145.100/' > "$work/failover-wrk.txt" 2>&1 &
+    local wrk_pid=$!
+    in_lab sh -c 'end=$(( $(date +%s) + 25 )); while [ "$(date +%s)" -lt "$end" ]; do t=$(date +%s%3N);
+        curl -s -o /dev/null --max-time 0.3 http://192.168.145.100/ && echo "$t ok" || echo "$t FAIL"; sleep 0.1; done' > "$work/failover-probe.txt" &
+    local probe_pid=$!
+    if [ "$sync" = true ]; then
+        # The backup has been sent the load's connections (the master sends them in batches).
+        lab_ssh "$backup" "timeout 20 sh -c 'until [ \$(ipvsadm -L -n -c | grep -c \" ESTABLISHED .* 192.168.145.100:80 \") -ge 4 ]; do sleep 0.2; done'" ||
+            say "the backup holds fewer than 4 established connections after 20 s: going ahead (its failed requests show it)"
+    fi
+    sleep 3
+    t_kill=$(date +%s%3N)
+    kill -9 "$(cat "$repo/.lab-ci/vms/$master/qemu.pid")"
+    wait "$wrk_pid" "$probe_pid" || true
+    bash "$repo/lab/lab" restore "$master" >/dev/null
+    up ci-pair "$work/up-pair-rejoin.log"
+    local last_fail failed
+    last_fail=$(awk -v k="$t_kill" '$2 == "FAIL" && $1 >= k - 300 { l = $1 + 300 } END { print l + 0 }' "$work/failover-probe.txt")
+    failed=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$work/failover-wrk.txt" |
+        awk '{ print $1 + $2 + $3 + $4 }')
+    echo "$(calc "($last_fail > $t_kill ? $last_fail - $t_kill : 0) / 1000") ${failed:-0}"
+}
+for sync in true false; do
+    pulumi config set --stack ci-pair --path lvs:vrrp.connectionSync "$sync"
+    up ci-pair "$work/up-pair-sync.log"
+    outages=() lost=() loads=()
+    for ((r = 1; r <= runs; r++)); do
+        sleep 3
+        loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+        say "failover $r/$runs (connection sync $sync): the master's QEMU killed; restored and rejoined after"
+        read -r outage failed <<< "$(failover "$sync")"
+        outages+=("$outage") lost+=("$failed")
+    done
+    record "failover (sync $sync): VIP unanswered, seconds" "${outages[@]}"
+    record "failover (sync $sync): failed keep-alive requests" "${lost[@]}"
+    record "failover (sync $sync): the host's 1-minute load" "${loads[@]}"
+done
+pulumi destroy --stack ci-pair --yes --non-interactive > "$work/destroy.log" 2>&1 || { cat "$work/destroy.log" >&2; exit 1; }
 bash "$repo/lab/lab" down >/dev/null 2>&1
 
 say "scale on containers: the container lab comes up"
@@ -379,7 +440,13 @@ printf '%-52s %10s %-12s %s\n' "data plane: VS/DR / VS/NAT" "$dr_ratio" ">= 1" "
 printf '%-52s %10s %-12s %s\n' "health: detection, seconds" "$detection" "<= 4" "$(holds "$detection <= 4")"
 # The next check after httpd answers: within delay_loop (2 s), and its SSH round trip.
 printf '%-52s %10s %-12s %s\n' "health: back in rotation, seconds" "$recovery" "<= 3" "$(holds "$recovery <= 3")"
-printf '%-52s %10s %-12s %s\n' "failover: VIP from the backup director, seconds" "-" "<= 4" "not built yet (one director)"
+failover_s=$(median "failover (sync true): VIP unanswered")
+failover_lost=$(median "failover (sync true): failed keep-alive")
+failover_lost_nosync=$(median "failover (sync false): failed keep-alive")
+printf '%-52s %10s %-12s %s\n' "failover: VIP from the backup director, seconds" "$failover_s" "<= 4" "$(holds "$failover_s <= 4")"
+printf '%-52s %10s %-12s %s\n' "failover with sync: failed keep-alive requests" "$failover_lost" "0" "$(holds "$failover_lost == 0")"
+# Without sync the new master resets each open connection: wrk counts each as a failed request.
+printf '%-52s %10s %-12s %s\n' "failover without sync: failed keep-alive requests" "$failover_lost_nosync" "printed" "(4 connections open)"
 
 printf '\nwhere the first converge spent its time (the engine steps; scripts and SSH from the lvs provider):\n'
 node "$repo/dist/tools/benchBreakdown.js" "$work/events.json" "$work/timings" > "$work/breakdown.txt"
@@ -395,8 +462,8 @@ result="$repo/bench-results/$(date -u +%Y%m%dT%H%M%SZ).json"
         printf '%s    "%s": { "median": %s, "min": %s, "max": %s }' "$sep" "$name" "$m" "$lo" "$hi"
         sep=$',\n'
     done
-    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s, "healthDetectionSeconds": %s, "healthRecoverySeconds": %s },\n' \
-        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio" "$detection" "$recovery"
+    printf '\n  },\n  "ratios": { "convergeToBaseline": %s, "noopOverFloorCold": %s, "noopOverFloorWarm": %s, "scale16To2": %s, "ipvsToForwarding": %s, "drToNat": %s, "healthDetectionSeconds": %s, "healthRecoverySeconds": %s, "failoverSeconds": %s, "failoverFailedWithSync": %s, "failoverFailedWithoutSync": %s },\n' \
+        "$converge_ratio" "$over_floor_cold" "$over_floor_warm" "$scale_ratio" "$ipvs_ratio" "$dr_ratio" "$detection" "$recovery" "$failover_s" "$failover_lost" "$failover_lost_nosync"
     printf '  "reconfigureLoad": { "requests": %s, "failed": %s },\n' "${requests:-0}" "$failed"
     printf '  "breakdown": %s\n}\n' "$(tail -n 1 "$work/breakdown.txt")"
 } > "$result"

@@ -26,6 +26,10 @@ export interface RawClusterConfig {
     containers?: unknown;
     /** Hosts that are gone for good (spec.ts's forgetSchema): read by the lvs provider; checked here against the stack. */
     forget?: unknown;
+    /** The second director of a pair (VRRP by keepalived). */
+    backup?: unknown;
+    /** The pair's VRRP settings. */
+    vrrp?: unknown;
 }
 
 /** The `lvs:*` keys a stack may set (besides the secret `lvs:sshPrivateKey`). */
@@ -38,7 +42,12 @@ export const SETTING_KEYS = [
     "drainTimeout",
     "containers",
     "forget",
+    "backup",
+    "vrrp",
 ] as const;
+
+/** The secret `lvs:*` keys, read by the program apart (stackSettings.ts) and never printed. */
+export const SECRET_SETTING_KEYS = ["sshPrivateKey", "vrrpPassword"] as const;
 
 /** Where the SSH private key comes from: the secret setting, or a file read by the program. */
 export type SshKeySource = { kind: "secret" } | { kind: "file"; path: string };
@@ -107,12 +116,27 @@ const directorSchema = z
         vipInterface: z.unknown(),
         dip: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }).optional(),
         dipInterface: z.unknown().optional(),
+        address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.145.2/24" }).optional(),
+        insideAddress: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.2/24" }).optional(),
     })
     .superRefine((d, ctx) => {
         // The DIP is optional (VS/TUN only), its interface is not once it is set.
         if (d.dip !== undefined && d.dipInterface === undefined)
             ctx.addIssue({ code: "invalid_type", expected: "string", path: ["dipInterface"], input: undefined, message: "missing" });
     });
+const backupSchema = z.strictObject({
+    name: z.unknown().optional(),
+    ssh: sshEndpoint,
+    address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.145.3/24" }),
+    vipInterface: z.unknown().optional(),
+    insideAddress: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.3/24" }).optional(),
+    dipInterface: z.unknown().optional(),
+});
+const vrrpSettingsSchema = z.strictObject({
+    virtualRouterId: z.unknown().optional(),
+    advertInterval: z.unknown().optional(),
+    connectionSync: z.unknown().optional(),
+});
 // The settings every virtual service has (persistence as two settings, a timeout and a netmask).
 const serviceShape = {
     protocol: z.unknown().optional(),
@@ -349,7 +373,7 @@ function serviceOf(
 /** Settings every `lvs:` key must be one of: a misspelt key is reported, not ignored. */
 function unknownKeyProblems(env: ParseEnvironment): string[] {
     return (env.settingKeys ?? [])
-        .filter((key) => key !== "sshPrivateKey" && !(SETTING_KEYS as readonly string[]).includes(key))
+        .filter((key) => !([...SETTING_KEYS, ...SECRET_SETTING_KEYS] as readonly string[]).includes(key))
         .map((key) => `lvs:${key}: unknown setting: use one of ${SETTING_KEYS.map((k) => `lvs:${k}`).join(", ")} (README.md)`);
 }
 
@@ -383,6 +407,17 @@ function formOf(services: ServiceSettings[] | undefined): SettingsForm {
         : { services: "single" };
 }
 
+/** The pair's settings without a pair: said, rather than ignored. */
+function pairSettingProblems(raw: RawClusterConfig, env: ParseEnvironment): string[] {
+    if (raw.backup !== undefined) return [];
+    const without = (setting: string) =>
+        `${setting}: set without lvs:backup: only a director pair uses it: add the second director (lvs:backup), or remove it`;
+    return [
+        ...(raw.vrrp !== undefined ? [without("lvs:vrrp")] : []),
+        ...((env.settingKeys ?? []).includes("vrrpPassword") ? [without("lvs:vrrpPassword")] : []),
+    ];
+}
+
 /**
  * `lvs:forget` against the hosts the stack still has: a forgotten host is never contacted, so the stack cannot
  * also manage it.
@@ -412,6 +447,9 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     const director = parseSection("director", directorSchema, raw.director, problems);
     const { single, services } = parseServices(raw, problems);
     const realServers = parseSection("realServers", realServersSchema, raw.realServers, problems);
+    const backup = raw.backup === undefined ? undefined : parseSection("backup", backupSchema, raw.backup, problems);
+    const vrrp = raw.vrrp === undefined ? undefined : parseSection("vrrp", vrrpSettingsSchema, raw.vrrp, problems);
+    problems.push(...pairSettingProblems(raw, env));
     const sshKey = ssh ? keySource(ssh, env, problems) : undefined;
     if (director && director.dip === undefined && director.dipInterface !== undefined) {
         problems.push("lvs:director.dipInterface: set without lvs:director.dip: set the DIP too, or leave both out (VS/TUN only)");
@@ -429,7 +467,22 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             ssh: endpoint(director.ssh, "lvs:director.ssh"),
             vip: splitCidr(director.vip, director.vipInterface),
             ...(director.dip !== undefined ? { dip: splitCidr(director.dip, director.dipInterface) } : {}),
+            ...(director.address !== undefined ? { address: splitCidr(director.address, director.vipInterface) } : {}),
+            ...(director.insideAddress !== undefined ? { insideAddress: splitCidr(director.insideAddress, director.dipInterface) } : {}),
         },
+        ...(backup
+            ? {
+                  backup: {
+                      name: backup.name,
+                      ssh: endpoint(backup.ssh, "lvs:backup.ssh"),
+                      address: splitCidr(backup.address, backup.vipInterface ?? director.vipInterface),
+                      ...(backup.insideAddress !== undefined
+                          ? { insideAddress: splitCidr(backup.insideAddress, backup.dipInterface ?? director.dipInterface) }
+                          : {}),
+                  },
+              }
+            : {}),
+        ...(vrrp ? { vrrp } : {}),
         virtualServices: virtualServicesOf(single, services, realServers),
         realServers: realServers.map((rs, i) => ({
             name: rs.name,
@@ -475,6 +528,11 @@ function hostOnlyProblems(raw: RawClusterConfig): string[] {
     const problems: string[] = [];
     const fields = (value: unknown) => (typeof value === "object" && value !== null ? Object.keys(value) : []);
     if (raw.ssh !== undefined) problems.push("lvs:ssh: not used with lvs:containers (Docker reaches the containers): remove it");
+    for (const key of ["backup", "vrrp"] as const)
+        if (raw[key] !== undefined)
+            problems.push(
+                `lvs:${key}: not used with lvs:containers: a director pair runs keepalived on host directors with systemd; remove it`,
+            );
     for (const key of fields(raw.director).filter((k) => ["ssh", "vipInterface", "dipInterface"].includes(k)))
         problems.push(`lvs:director.${key}: not used with lvs:containers (Docker gives the container its interfaces): remove it`);
     (Array.isArray(raw.realServers) ? raw.realServers : []).forEach((rs, i) => {

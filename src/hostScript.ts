@@ -303,3 +303,11 @@ export function readLines(stdout: string): Map<string, string> {
     }
     return facts;
 }
+
+/**
+ * The live IPVS table in `ipvsadm-save -n` form, read without loading IPVS: ipvsadm asks the kernel for its
+ * module, so a read of a host that has none loaded would load it, and a destroy then takes the module for
+ * one found loaded and leaves it (a replaced director, refreshed before it is set up again). No module: no
+ * table.
+ */
+export const LIVE_IPVS_TABLE = "if [ -d /sys/module/ip_vs ]; then ipvsadm -S -n || true; fi";

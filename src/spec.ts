@@ -144,8 +144,76 @@ export const directorFields = {
      * the segment VS/DR sends frames on. Only VS/TUN works without it.
      */
     dip: interfaceAddressSchema.optional(),
+    /**
+     * The director's own address on the VIP's network, on the VIP's interface, which stays with it whichever
+     * director holds the VIP: the source of its VRRP adverts (keepalived's unicast_src_ip). Only a director
+     * pair (`backup`) uses it, and needs it.
+     */
+    address: interfaceAddressSchema.optional(),
+    /**
+     * The director's own address on the real servers' network, on the DIP's interface, which stays with it: where
+     * its health checks and connection synchronisation reach the real servers and the other director from
+     * while the other holds the DIP. Only a director pair with a DIP uses it, and needs it.
+     */
+    insideAddress: interfaceAddressSchema.optional(),
 };
 export const directorSchema: z.ZodObject<typeof directorFields> = z.object(directorFields);
+
+/** The backup director's name when none is given. */
+export const DEFAULT_BACKUP_NAME = "backup";
+
+/**
+ * The second director of a pair: keepalived on both holds the same IPVS table, and VRRP gives the VIP (and
+ * the DIP, the VS/NAT real servers' gateway) to one of them at a time, the other taking over when it dies.
+ */
+export const backupFields = {
+    /** Names the backup director's resources and its state directory on the host. Default: `backup`. */
+    name: nameSchema("backup director name").default(DEFAULT_BACKUP_NAME),
+    ssh: sshEndpointSchema,
+    /** Its own address on the VIP's network, on its VIP interface (the director's own `address`, for this one). */
+    address: interfaceAddressSchema,
+    /** Its own address on the real servers' network, on its DIP interface (the director's `insideAddress`, for this one). */
+    insideAddress: interfaceAddressSchema.optional(),
+};
+export const backupSchema: z.ZodObject<typeof backupFields> = z.object(backupFields);
+
+/** A whole number from `min` to `max` (of `unit`), each wrong value told the range. */
+export function wholeNumber(min: number, max: number, unit?: string): z.ZodNumber {
+    const range = `from ${min} to ${max}${unit ? ` ${unit}` : ""}`;
+    return z
+        .number({ error: `must be a whole number ${unit ? `of ${unit} ` : ""}from ${min} to ${max}` })
+        .int({ error: `must be a whole number ${unit ? `of ${unit} ` : ""}from ${min} to ${max}` })
+        .min(min, { error: `must be ${range}` })
+        .max(max, { error: `must be ${range}` });
+}
+
+/** A director pair's VRRP (keepalived's vrrp_instance) and connection synchronisation. */
+export const vrrpFields = {
+    /** keepalived's virtual_router_id: the pair's number, unique among VRRP routers on the VIP's network. Default: 51. */
+    virtualRouterId: wholeNumber(1, 255).default(51),
+    /**
+     * keepalived's advert_int: seconds between the master's adverts. The backup takes over about 3 adverts
+     * after the last one it heard (3 × advert_int + a fraction of a second). Default: 1.
+     */
+    advertInterval: wholeNumber(1, 60, "seconds").default(1),
+    /**
+     * IPVS connection synchronisation (keepalived's lvs_sync_daemon, on the real servers' network): the master
+     * sends its connections to the backup, so that established connections go on after a failover. Default: true.
+     */
+    connectionSync: z.boolean({ error: "must be true or false" }).default(true),
+};
+export const vrrpSchema: z.ZodObject<typeof vrrpFields> = z.object(vrrpFields);
+
+/** The longest VRRP password keepalived uses (auth_type PASS: it ignores what is longer). */
+export const VRRP_PASSWORD_MAX = 8;
+
+/** Problems of a VRRP password (a secret: its value is never named). */
+export function vrrpPasswordProblem(password: string): string | undefined {
+    if (password.length === 0 || password.length > VRRP_PASSWORD_MAX)
+        return `must be 1 to ${VRRP_PASSWORD_MAX} characters (keepalived's auth_type PASS uses no more; it has ${password.length})`;
+    if (!/^[\x21-\x7e]+$/.test(password)) return "must be printable ASCII without spaces (it is a word of keepalived.conf)";
+    return undefined;
+}
 
 export const realServerFields = {
     /** Names the real server's resources, its systemd unit and its state directory on the host. */
@@ -183,6 +251,10 @@ export const clusterFields: {
     realServers: z.ZodArray<typeof realServerSchema>;
     /** Seconds a real server that goes (or is set to weight 0) gets for its active connections to end. Default: 30. */
     drainTimeout: typeof drainTimeoutSchema;
+    /** A second director that takes the VIP over when the director dies (VRRP, by keepalived). Default: none. */
+    backup: z.ZodOptional<typeof backupSchema>;
+    /** The pair's VRRP and connection synchronisation (with `backup`). */
+    vrrp: z.ZodPrefault<typeof vrrpSchema>;
 } = {
     director: directorSchema,
     virtualServices: z
@@ -193,10 +265,14 @@ export const clusterFields: {
         error: "lists no real server: add at least one (name, ssh, address, interface)",
     }),
     drainTimeout: drainTimeoutSchema,
+    backup: backupSchema.optional(),
+    vrrp: vrrpSchema.prefault({}),
 };
 
 export const clusterSchema = z.object(clusterFields).transform((c) => ({
     ...c,
+    // VRRP belongs to a pair: a single director has none.
+    vrrp: c.backup ? c.vrrp : undefined,
     // A service that lists no real server has every one, with the default weight.
     virtualServices: c.virtualServices.map((vs) =>
         completeService<typeof vs, z.output<typeof clusterEntrySchema>>(
@@ -216,6 +292,8 @@ export type VirtualServiceSpec = ClusterSpec["virtualServices"][number];
 /** A real server's entry in one virtual service. */
 export type ServiceRealServer = VirtualServiceSpec["realServers"][number];
 export type RealServerSpec = ClusterSpec["realServers"][number];
+export type BackupSpec = NonNullable<ClusterSpec["backup"]>;
+export type VrrpSpec = NonNullable<ClusterSpec["vrrp"]>;
 
 /** Names a virtual service's resource: its own name, or `<protocol>-<port>`, or `fwmark-<mark>`. */
 export function serviceName(vs: { name?: string; protocol: string; port?: number; fwmark?: number }): string {

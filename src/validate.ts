@@ -97,6 +97,7 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
                 "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
         );
     }
+    problems.push(...pairProblems(cluster, name));
     problems.push(...serviceProblems(virtualServices, realServers, name));
 
     // How each real server is reached: a VS/NAT one routes through the director, VS/DR and VS/TUN ones do not.
@@ -152,6 +153,7 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
     );
     const hosts: { name: string; ssh: { host: string; port: number }; path: Path }[] = [
         { name: director.name, ssh: director.ssh, path: ["director"] },
+        ...(cluster.backup ? [{ name: cluster.backup.name, ssh: cluster.backup.ssh, path: ["backup"] as Path }] : []),
         ...realServers.map((rs, i) => ({ name: rs.name, ssh: rs.ssh, path: ["realServers", i] as Path })),
     ];
     duplicates(
@@ -168,6 +170,66 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
         name,
         problems,
     );
+    return problems;
+}
+
+/**
+ * A director pair: each director's own address on the VIP's network (its VRRP adverts' source), distinct from
+ * the floating VIP and DIP and from each other; an own address only where there is a pair.
+ */
+function pairProblems({ director, backup }: ClusterSpec, name: PathNamer): string[] {
+    const problems: string[] = [];
+    if (!backup) {
+        for (const field of ["address", "insideAddress"] as const)
+            if (director[field])
+                problems.push(
+                    `${name(["director", field])}: only a director pair uses the director's own addresses (VRRP, health checks ` +
+                        "and connection synchronisation from either director): add the second director (backup), or leave it out",
+                );
+        return problems;
+    }
+    const networks: { field: "address" | "insideAddress"; network: InterfaceAddress; what: string; why: string }[] = [
+        { field: "address", network: director.vip, what: "the VIP's network", why: "VRRP adverts go between the directors there" },
+        ...(director.dip
+            ? [
+                  {
+                      field: "insideAddress" as const,
+                      network: director.dip,
+                      what: "the real servers' network",
+                      why: "health checks reach the real servers from it",
+                  },
+              ]
+            : []),
+    ];
+    for (const { field, network, what, why } of networks) {
+        const own = [
+            { address: director[field], path: ["director", field] as Path },
+            { address: backup[field], path: ["backup", field] as Path },
+        ];
+        for (const { address, path } of own) {
+            if (!address) {
+                problems.push(
+                    `${name(path)}: missing: each director of a pair needs an address of its own on ${what} ` +
+                        `${networkOf(network)}, which stays with it (${why}): give it an unused address there, with its prefix`,
+                );
+                continue;
+            }
+            if (!inNetwork(address.address, network) || address.prefixLength !== network.prefixLength)
+                problems.push(
+                    `${name(path)}: ${address.address}/${address.prefixLength} is not on ${what} ${networkOf(network)}: ` +
+                        `${why}; give an address of it, with its prefix length`,
+                );
+            else if (address.address === network.address)
+                problems.push(
+                    `${name(path)}: ${address.address} is the pair's ${field === "address" ? "VIP" : "DIP"}, which moves ` +
+                        "between the directors: give each director an address of its own",
+                );
+        }
+        if (own[0]!.address && own[1]!.address && own[0]!.address.address === own[1]!.address.address)
+            problems.push(`${name(own[1]!.path)}: ${own[1]!.address.address} is the director's own address too: give each its own`);
+    }
+    if (!director.dip && backup.insideAddress)
+        problems.push(`${name(["backup", "insideAddress"])}: the pair has no DIP (VS/TUN only): leave it out`);
     return problems;
 }
 

@@ -1,6 +1,6 @@
 // `npm run status -- STACK`: the director's live IPVS table for people, with
 // each real server's connections and counters and whether it matches the
-// stack. Reads the stack's settings (with the Pulumi CLI, which decrypts the
+// stack (each director's, of a pair, with which one holds the VIP). Reads the stack's settings (with the Pulumi CLI, which decrypts the
 // key), reaches the director as the provider does, and changes nothing.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,24 +36,36 @@ async function main(): Promise<void> {
     const privateKey = sshKey.kind === "secret" ? secretKey! : fs.readFileSync(sshKey.path, "utf8");
     const pool = new SshPool(() => undefined, false);
     try {
-        const { ssh } = spec.director;
-        const transport = new SshTransport(pool, { ...ssh, privateKey, dialErrorLimit: 3, perDialTimeout: 15 }, spec.director.name);
-        const run = (script: string) => runScript(transport, "status", script, () => undefined);
-        const [saved, listing, stats] = await Promise.all([
-            run("ipvsadm-save -n"),
-            run("ipvsadm -L -n"),
-            run("ipvsadm -L -n --stats --exact"),
-        ]);
+        // A pair's directors each hold the table; which one holds the VIP (VRRP's master) is said above its table.
+        const directors = [spec.director, ...(spec.backup ? [spec.backup] : [])];
         const names = new Map(spec.realServers.map((rs) => [rs.address.address, rs.name]));
-        process.stdout.write(
-            renderStatus(
-                `${spec.director.name} (${ssh.host}:${ssh.port})`,
-                clusterTables(spec),
-                parseSavedRules(saved),
-                parseCounters(listing, stats),
-                names,
-            ),
+        const reports = await Promise.all(
+            directors.map(async ({ name, ssh }) => {
+                const transport = new SshTransport(pool, { ...ssh, privateKey, dialErrorLimit: 3, perDialTimeout: 15 }, name);
+                const run = (script: string) => runScript(transport, "status", script, () => undefined);
+                const [saved, listing, stats, addresses] = await Promise.all([
+                    run("ipvsadm-save -n"),
+                    run("ipvsadm -L -n"),
+                    run("ipvsadm -L -n --stats --exact"),
+                    run("ip -o address show"),
+                ]);
+                const vip = `${spec.director.vip.address}/${spec.director.vip.prefixLength}`;
+                const role = spec.backup
+                    ? `${name}: VRRP ${addresses.includes(` ${vip} `) ? `MASTER: holds the VIP ${vip}` : "BACKUP: stands by"}\n`
+                    : "";
+                return (
+                    role +
+                    renderStatus(
+                        `${name} (${ssh.host}:${ssh.port})`,
+                        clusterTables(spec),
+                        parseSavedRules(saved),
+                        parseCounters(listing, stats),
+                        names,
+                    )
+                );
+            }),
         );
+        process.stdout.write(reports.join("\n"));
     } finally {
         pool.close();
     }

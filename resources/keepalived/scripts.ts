@@ -12,6 +12,7 @@ import { lines, raw, sh, shellQuote, words } from "../../src/shell";
 import {
     CLEAN_STATE,
     HOST_LOCK,
+    LIVE_IPVS_TABLE,
     packagedServiceEnablement,
     preamble,
     PREFIXED,
@@ -37,7 +38,7 @@ export function readKeepalivedScript(director: string): string {
         `${unitActive("keepalived")} && echo "active yes" || echo "active no"`,
         `${unitEnabled("keepalived")} && echo "enabled yes" || echo "enabled no"`,
         `echo ${shellQuote(LIVE_TABLE_FOLLOWS)}`,
-        "ipvsadm -S -n 2>/dev/null || true",
+        LIVE_IPVS_TABLE,
     );
 }
 
@@ -123,6 +124,14 @@ export function journalSinceScript(director: string, since: number): string {
     return lines(preamble(director), sh`journalctl -u keepalived -o cat -q --since=@${since} 2>/dev/null || true`);
 }
 
+/** Whether the director holds an address (`ADDRESS/PREFIX`): `holds yes` or `holds no`. */
+export function holdsAddressScript(director: string, cidr: string): string {
+    return lines(
+        preamble(director),
+        sh`if ip -o address show | awk '{ print $4 }' | grep -qxF ${cidr}; then echo "holds yes"; else echo "holds no"; fi`,
+    );
+}
+
 /** The live table in `ipvsadm-save -n` form, and its listing with counters. */
 export function liveTableScript(director: string): string {
     return lines(preamble(director), "ipvsadm -S -n", `echo ${shellQuote(LIVE_TABLE_FOLLOWS)}`, "ipvsadm -L -n");
@@ -175,6 +184,12 @@ export function removeKeepalivedScript(director: string, services: string[][]): 
         "    systemctl stop keepalived 2>/dev/null || true",
         "fi",
         "systemctl reset-failed keepalived 2>/dev/null || true",
+        // A pair's connection synchronisation (lvs_sync_daemon): the kernel's sync threads, which a stopped
+        // keepalived may leave running, holding ip_vs so that it cannot be unloaded as found.
+        "if grep -q '^ *lvs_sync_daemon ' " + KEEPALIVED_CONF + " 2>/dev/null; then",
+        "    ipvsadm --stop-daemon master 2>/dev/null || true",
+        "    ipvsadm --stop-daemon backup 2>/dev/null || true",
+        "fi",
         `if [ "$(cat "$state"/keepalived-enabled.orig 2>/dev/null)" = disabled ]; then ${packagedServiceEnablement("disable --now", "keepalived")} || true; fi`,
         sh`if [ -e "$state"/keepalived.conf.orig ]; then mv "$state"/keepalived.conf.orig ${KEEPALIVED_CONF}; ` +
             sh`elif [ -e "$state"/keepalived.conf.created ]; then rm -f ${KEEPALIVED_CONF}; fi`,

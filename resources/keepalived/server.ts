@@ -15,12 +15,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { parseSavedRules, planSync, serviceArgument, serviceKey, type ServiceTable } from "../../src/ipvs";
 import { entryKey } from "../../src/ipvs/model";
-import { keepalivedConf } from "../../src/keepalived/render";
+import { keepalivedConf, maskPassword } from "../../src/keepalived/render";
 import { asFound, editedByHand, entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
-import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables } from "./state";
+import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables, vrrpInstanceOf } from "./state";
 import { stateOf } from "../virtualService/state";
 import {
     applyConfigScript,
+    holdsAddressScript,
     journalSinceScript,
     liveTableScript,
     parseKeepalivedRead,
@@ -47,11 +48,16 @@ async function liveTables(ctx: FactContext, hostName: string): Promise<{ tables:
     return { tables: parseSavedRules(out.saved), listing: out.listing };
 }
 
-/** Places the file for `tables` (after keepalived's own test) and has keepalived apply it; returns the host's time before. */
-async function apply(ctx: FactContext, hostName: string, tables: ServiceTable[], step: string): Promise<number | undefined> {
+/**
+ * Places the file for `tables` and the state's VRRP (after keepalived's own test) and has keepalived apply it;
+ * returns the host's time before.
+ */
+async function apply(ctx: FactContext, d: KeepalivedState, tables: ServiceTable[], step: string): Promise<number | undefined> {
+    const hostName = d.hostName;
     ctx.status(`keepalived: ${step}`);
     const services = tables.map((t) => serviceArgument(t.service));
-    await runScript(ctx.transport, "keepalived.conf", placeConfigScript(hostName, services), ctx.warn, keepalivedConf(hostName, tables));
+    const file = keepalivedConf(hostName, tables, vrrpInstanceOf(d.vrrp), d.vrrp?.password);
+    await runScript(ctx.transport, "keepalived.conf", placeConfigScript(hostName, services), ctx.warn, file);
     const out = await runScript(ctx.transport, "keepalived reload", applyConfigScript(hostName), ctx.warn);
     const since = /^since (\d+)$/m.exec(out)?.[1];
     return since === undefined ? undefined : Number(since);
@@ -117,6 +123,20 @@ async function adopt(ctx: FactContext, d: KeepalivedState, want: ServiceTable[],
     }
 }
 
+/**
+ * Whether this director forwards the VIP's traffic: a single director always; one of a pair only while it
+ * holds the VIP (the master). The backup's table carries no connection of its own (those synchronised to it
+ * end with the master's), so a real server leaves it without a drain.
+ */
+async function carriesTraffic(ctx: FactContext, d: KeepalivedState): Promise<boolean> {
+    const vip = d.vrrp?.addresses[0]?.address;
+    if (!vip) return true;
+    const out = await runScript(ctx.transport, "VRRP state", holdsAddressScript(d.hostName, vip), ctx.warn);
+    if (/^holds yes$/m.test(out)) return true;
+    ctx.status(`keepalived: the other director holds the VIP: real servers leave this one's table without a drain`);
+    return false;
+}
+
 async function converge(
     ctx: FactContext,
     d: KeepalivedState,
@@ -131,7 +151,7 @@ async function converge(
         if (missing.services.length + missing.entries.length > 0) {
             const what = [...missing.services, ...missing.entries.map((e) => `${e.service} -> ${e.entry}`)].join(", ");
             ctx.warn(`keepalived on ${d.hostName} held ${what} but the kernel's table did not (deleted by hand?): restoring`);
-            const since = await apply(ctx, d.hostName, withoutLacking(want, live.tables), `forgetting ${what}`);
+            const since = await apply(ctx, d, withoutLacking(want, live.tables), `forgetting ${what}`);
             await journalSays(ctx, d.hostName, since, FORGOTTEN);
         }
         const before = declaredBefore?.virtualServices ? keepalivedTables(declaredBefore.virtualServices) : undefined;
@@ -140,20 +160,40 @@ async function converge(
             ctx.warn(
                 `keepalived on ${d.hostName} held ${edits.join(", ")} where keepalived.conf says otherwise (changed by hand?): restoring`,
             );
-            const since = await apply(ctx, d.hostName, asFound(want, live.tables, before), `taking in ${edits.join(", ")}`);
+            const since = await apply(ctx, d, asFound(want, live.tables, before), `taking in ${edits.join(", ")}`);
             await reloaded(ctx, d.hostName, since);
         }
     }
     const held = olds ? keepalivedTables(olds.virtualServices) : [];
     const quiesce = quiesceLeaving(held, want);
-    if (live.active && quiesce.leaving.length > 0) {
-        await apply(ctx, d.hostName, quiesce.tables, "quiescing real servers on their way out");
+    if (live.active && quiesce.leaving.length > 0 && (await carriesTraffic(ctx, d))) {
+        await apply(ctx, d, quiesce.tables, "quiescing real servers on their way out");
         await settle(ctx, d.hostName, quiesce.tables);
         for (const l of quiesce.leaving) await drain(ctx, d.hostName, l.service, l.entries, d.drainTimeout);
     }
-    await apply(ctx, d.hostName, want, live.active ? "reload" : "start");
+    const since = await apply(ctx, d, want, live.active ? "reload" : "start");
     const gone = held.map((t) => serviceKey(t.service)).filter((key) => !(key in d.virtualServices));
-    return { ipvsTable: (await settle(ctx, d.hostName, want, gone)).trimEnd() };
+    const listing = await settle(ctx, d.hostName, want, gone);
+    if (!live.active && d.vrrp) await vrrpSettled(ctx, d, since);
+    return { ipvsTable: listing.trimEnd() };
+}
+
+/**
+ * After a pair director's keepalived starts, until VRRP has settled, so that `up` returns with the VIP held: it
+ * starts as BACKUP and becomes master when it hears no master for 3 adverts and its skew; a director still
+ * BACKUP past that has heard the other one, the master. (A reload leaves the VRRP state as it is.)
+ */
+async function vrrpSettled(ctx: FactContext, d: KeepalivedState, since: number | undefined): Promise<void> {
+    const vrrp = d.vrrp!;
+    const window = 3 * vrrp.advertInterval + (256 - vrrp.priority) / 256 + 1.5;
+    ctx.status(`keepalived: waiting for VRRP to settle (up to ${window.toFixed(1)} s)`);
+    const deadline = Date.now() + window * 1000;
+    while (since !== undefined && Date.now() < deadline) {
+        const said = await runScript(ctx.transport, "keepalived's journal", journalSinceScript(d.hostName, since), ctx.warn);
+        if (/Entering MASTER STATE/.test(said)) return;
+        await sleep(300);
+    }
+    if (since === undefined) await sleep(window * 1000);
 }
 
 /**
@@ -181,6 +221,7 @@ export const keepalivedFact = defineFact<KeepalivedState>({
     type: "lvs:keepalived:Keepalived",
     schema: keepalivedStateSchema as unknown as z.ZodType<KeepalivedState>,
     derive: (d) => ({ config: configOf(d) }),
+    secretPaths: [["vrrp", "password"]],
     replaceOn: ["hostName"],
     hostName: (d) => d.hostName,
     create: (ctx, d) => converge(ctx, d),
@@ -188,7 +229,7 @@ export const keepalivedFact = defineFact<KeepalivedState>({
     async read(ctx, state) {
         const live = await readLive(ctx, state.hostName);
         return {
-            config: live.config ?? "",
+            config: maskPassword(live.config ?? "", state.vrrp?.password),
             running: live.active,
             enabled: live.enabled,
             virtualServices: heldServices(state.virtualServices, live.tables),

@@ -7,10 +7,19 @@
 // services (src/keepalived/render.ts) at its check, and a refresh reads the
 // file back, so that an edit by hand shows as a line diff of keepalived.conf.
 import { z } from "zod";
-import { drainTimeoutSchema, hostNameSchema } from "../../src/spec";
+import {
+    cidrProblem,
+    drainTimeoutSchema,
+    hostNameSchema,
+    interfaceSchema,
+    vrrpFields,
+    vrrpPasswordProblem,
+    wholeNumber,
+} from "../../src/spec";
+import { ipv4Schema } from "../../src/ipvs/serviceSchema";
 import { serviceKey, type ServiceTable } from "../../src/ipvs/model";
 import { checkFlags, serviceFields } from "../../src/ipvs/serviceSchema";
-import { keepalivedConf } from "../../src/keepalived/render";
+import { keepalivedConf, type VrrpInstance } from "../../src/keepalived/render";
 import { stateOf, TABLE_FIELDS, tableOf, type TableFields, virtualServiceStateFields } from "../virtualService/state";
 
 /** One virtual service as keepalived holds it: the table's fields of lvs:ipvs:VirtualService, and its health check. */
@@ -25,6 +34,36 @@ const keepalivedServiceSchema = z
     })
     .superRefine(checkFlags);
 
+/** An address that moves with the master (`ADDRESS/PREFIX`), on its interface. */
+const floatingAddressSchema = z.strictObject({
+    address: z.string({ error: "must be an address with its prefix, like 192.168.145.100/24" }).superRefine((text, ctx) => {
+        const [address, prefix] = text.split("/");
+        const problem = cidrProblem(address, prefix === undefined ? undefined : Number(prefix));
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    interface: interfaceSchema,
+});
+
+/** This director's side of a pair's VRRP (src/keepalived/render.ts's VrrpInstance), and the pair's password. */
+const vrrpSchema = z.strictObject({
+    virtualRouterId: vrrpFields.virtualRouterId,
+    /** This director's VRRP priority, 1 to 254 (255 is for the address owner, which neither director is). */
+    priority: wholeNumber(1, 254),
+    advertInterval: vrrpFields.advertInterval,
+    interface: interfaceSchema,
+    sourceAddress: ipv4Schema,
+    peers: z.array(ipv4Schema).min(1, { error: "lists no peer: name the other director's own address" }),
+    addresses: z.array(floatingAddressSchema).min(1, { error: "lists no address: give the VIP" }),
+    trackInterfaces: z.array(interfaceSchema).default([]),
+    syncInterface: interfaceSchema.optional(),
+    /** The pair's VRRP password (auth_type PASS), kept a secret by the provider; absent: adverts unauthenticated. */
+    password: z
+        .string({ error: "must be the VRRP password" })
+        .refine((p) => vrrpPasswordProblem(p) === undefined, { error: (iss) => vrrpPasswordProblem(iss.input as string)! })
+        .optional(),
+});
+export type KeepalivedVrrp = z.output<typeof vrrpSchema>;
+
 export const keepalivedStateFields = {
     /** The director's name in pulumi-lvs (its state directory, keepalived's `router_id`). */
     hostName: hostNameSchema,
@@ -32,6 +71,8 @@ export const keepalivedStateFields = {
     virtualServices: z.record(z.string(), keepalivedServiceSchema, { error: "must be the virtual services by key" }),
     /** Seconds a real server being removed gets for its active connections to end (after weight 0). Default: 30. */
     drainTimeout: drainTimeoutSchema,
+    /** This director's side of a director pair's VRRP. Absent: a single director, which holds the VIP itself. */
+    vrrp: vrrpSchema.optional(),
     /** keepalived.conf as rendered from the services by the provider (never given); a refresh reads the file back. */
     config: z.string().optional(),
     /** Read back: keepalived runs, and starts at boot. */
@@ -70,7 +111,21 @@ export function keepalivedTables(services: Record<string, KeepalivedService>): S
     return Object.values(services).map((vs) => ({ ...tableOf(vs), ...(vs.healthCheck ? { healthCheck: vs.healthCheck } : {}) }));
 }
 
-/** The configuration the provider places: the rendering of the state's services. */
-export function configOf(d: Pick<KeepalivedState, "hostName" | "virtualServices">): string {
-    return keepalivedConf(d.hostName, keepalivedTables(d.virtualServices));
+/** The VRRP instance as the rendering takes it (whether there is a password, not which). */
+export function vrrpInstanceOf(vrrp: KeepalivedVrrp | undefined): VrrpInstance | undefined {
+    if (!vrrp) return undefined;
+    const { password, ...instance } = vrrp;
+    return { ...instance, authenticated: password !== undefined };
+}
+
+/**
+ * The configuration as the state and the diff show it: the rendering of the state's services and VRRP, the
+ * password out of sight. `withPassword`: the file placed on the director, the password in it.
+ */
+export function configOf(d: Pick<KeepalivedState, "hostName" | "virtualServices" | "vrrp">, withPassword = false): string {
+    const vrrp = vrrpInstanceOf(d.vrrp);
+    const tables = keepalivedTables(d.virtualServices);
+    return withPassword && d.vrrp?.password !== undefined
+        ? keepalivedConf(d.hostName, tables, vrrp, d.vrrp.password)
+        : keepalivedConf(d.hostName, tables, vrrp);
 }

@@ -18,7 +18,8 @@ import type { PackageFact } from "./state";
 /** What "still in use" means, as a shell test, and how the warning says it. */
 const IN_USE = {
     "ipvs-services": {
-        check: '[ -n "$(ipvsadm-save -n 2>/dev/null)" ]',
+        // (ipvsadm would load IPVS's module to answer: a host without it loaded holds no service.)
+        check: '[ -d /sys/module/ip_vs ] && [ -n "$(ipvsadm-save -n 2>/dev/null)" ]',
         why: "the IPVS table still holds services pulumi-lvs does not own",
     },
 };

@@ -10,7 +10,7 @@
 // ipvsadm service are given back as they were found (services someone added
 // by hand stay in the kernel's table, untouched).
 import { lines, raw, sh, shellQuote, words } from "../../src/shell";
-import { CLEAN_STATE, FactScripts, HOST_LOCK, preamble, PREFIXED, unitEnabled } from "../../src/hostScript";
+import { CLEAN_STATE, FactScripts, HOST_LOCK, LIVE_IPVS_TABLE, preamble, PREFIXED, unitEnabled } from "../../src/hostScript";
 
 /** Where Debian's ipvsadm service reads the rules it restores at boot. */
 export const RULES_FILE = "/etc/ipvsadm.rules";
@@ -52,7 +52,7 @@ export function readTableScript(director: string): string {
         'boot_service_enabled && echo "boot-service enabled" || echo "boot-service disabled"',
         `echo ${shellQuote(LIVE_TABLE_FOLLOWS)}`,
         // (What Debian's ipvsadm-save runs, without the bash it takes to get there.)
-        "ipvsadm -S -n || true",
+        LIVE_IPVS_TABLE,
     );
 }
 

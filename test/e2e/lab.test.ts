@@ -4,8 +4,8 @@
 // (lab/lab: a first boot saved each VM's memory and disk once; a restore takes
 // seconds), and each suite starts from a host fingerprint it checks: the
 // tutorial's VS/NAT cluster (tutorial.ts), then VS/DR with the services
-// keepalived users write and VS/TUN (forwarding.ts), then health checks by
-// keepalived (healthChecks.ts). Last, the lab goes down, also after a crash,
+// keepalived users write and VS/TUN (forwarding.ts), then a director pair
+// (directorPair.ts), then health checks by keepalived (healthChecks.ts). Last, the lab goes down, also after a crash,
 // and leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { projectCopy } from "../support/pulumi";
 import { fingerprintsNow, LabContext } from "./lab/context";
 import { forwardingSuite } from "./lab/forwarding";
 import { healthCheckSuite } from "./lab/healthChecks";
+import { directorPairSuite } from "./lab/directorPair";
 import { tutorialSuite } from "./lab/tutorial";
 
 const context = { fingerprints: {} } as LabContext;
@@ -38,7 +39,7 @@ afterAll(() => {
 describe("the lab, restored from its saved state", () => {
     it("is up: lab up again finds it running and starts nothing", () => {
         const pids = qemuPids();
-        expect(Object.keys(pids).sort()).toEqual(["client", "director", "rs1", "rs2"]);
+        expect(Object.keys(pids).sort()).toEqual(["client", "director", "director2", "rs1", "rs2"]);
         lab(["up"]);
         expect(qemuPids()).toEqual(pids);
         // rs2 starts bare: pulumi-lvs installs its httpd with apt; rs1 and the director have theirs.
@@ -47,7 +48,7 @@ describe("the lab, restored from its saved state", () => {
         expect(context.fingerprints.director).toMatch(/^ii {2}ipvsadm /m);
     });
 
-    it("runs Debian 13 on the director and rs1, each on trixie's own kernel, and Debian 12 on rs2 and the client", () => {
+    it("runs Debian 13 on the director and rs1, each on trixie's own kernel, and Debian 12 on rs2, the client and director2", () => {
         // Every suite below proves both releases (the README's "Your own hosts" says which are proven).
         const release = (vm: string) => onVm(vm, "cut -d. -f1 /etc/debian_version; uname -r").trim().split("\n");
         for (const vm of ["director", "rs1"]) {
@@ -55,7 +56,7 @@ describe("the lab, restored from its saved state", () => {
             expect(major, `${vm}'s Debian`).toBe("13");
             expect(kernel, `${vm}'s kernel`).toMatch(/^6\.12\./);
         }
-        for (const vm of ["rs2", "client"]) {
+        for (const vm of ["rs2", "client", "director2"]) {
             const [major, kernel] = release(vm);
             expect(major, `${vm}'s Debian`).toBe("12");
             expect(kernel, `${vm}'s kernel`).toMatch(/^6\.1\./);
@@ -65,7 +66,7 @@ describe("the lab, restored from its saved state", () => {
     });
 
     it("has every VM's clock set to now, though each was saved earlier", () => {
-        for (const vm of ["director", "rs1", "rs2", "client"]) {
+        for (const vm of ["director", "rs1", "rs2", "client", "director2"]) {
             const skew = Number(onVm(vm, "date +%s")) - Date.now() / 1000;
             expect(Math.abs(skew), `${vm}'s clock is ${skew.toFixed(1)} s off`).toBeLessThan(5);
         }
@@ -74,6 +75,7 @@ describe("the lab, restored from its saved state", () => {
 
 tutorialSuite(context);
 forwardingSuite(context);
+directorPairSuite(context);
 healthCheckSuite(context);
 
 describe("lab down", () => {

@@ -20,13 +20,13 @@ export interface Timeline {
     stop(): Promise<Sample[]>;
 }
 
-/** About `perSecond` requests a second to `url`, each bounded by a 1 s timeout, for at most `maxSeconds`. */
-export function requestTimeline(url: string, maxSeconds: number, perSecond = 20): Timeline {
+/** About `perSecond` requests a second to `url`, each bounded by `timeoutSeconds`, for at most `maxSeconds`. */
+export function requestTimeline(url: string, maxSeconds: number, perSecond = 20, timeoutSeconds = 1): Timeline {
     const count = maxSeconds * perSecond;
     const pause = (1 / perSecond).toFixed(3);
     const script =
         `end=$(( $(date +%s) + ${maxSeconds} )); for i in $(seq ${count}); do [ "$(date +%s)" -lt "$end" ] || break; ` +
-        `t=$(date +%s%3N); b=$(curl -s --max-time 1 ${url} | head -n 1) || b=; echo "$t \${b:-FAILED}"; sleep ${pause}; done`;
+        `t=$(date +%s%3N); b=$(curl -s --max-time ${timeoutSeconds} ${url} | head -n 1) || b=; echo "$t \${b:-FAILED}"; sleep ${pause}; done`;
     let out = "";
     // `ip netns exec` execs `timeout`, which passes a TERM on to the loop: the child's PID is all there is to end.
     const child = spawn("ip", ["netns", "exec", CI_LAB_ENV.PULUMI_LVS_LAB_NETNS, "timeout", String(maxSeconds + 10), "bash", "-c", script]);

@@ -262,7 +262,7 @@ describe("lvs:virtualServices", () => {
     it("names a misspelt stack setting rather than ignoring it", () => {
         expect(problemsOf(() => undefined, { ...keyFileEnv, settingKeys: ["director", "virtualServices", "virtualservice"] })).toEqual([
             "lvs:virtualservice: unknown setting: use one of lvs:ssh, lvs:director, lvs:virtualService, lvs:virtualServices, " +
-                "lvs:realServers, lvs:drainTimeout, lvs:containers, lvs:forget (README.md)",
+                "lvs:realServers, lvs:drainTimeout, lvs:containers, lvs:forget, lvs:backup, lvs:vrrp (README.md)",
         ]);
     });
 

@@ -47,6 +47,9 @@ function project() {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(file, `${value}\n`);
     }
+    // A table with services is IPVS's: its module is loaded (and shows in /sys/module, as the kernel's does).
+    if (state.ipvs.services.length > 0 && !state.modules.includes("ip_vs")) state.modules.push("ip_vs");
+    for (const module of state.modules) fs.mkdirSync(path.join(root, "sys-module", module, "holders"), { recursive: true });
     const units = path.join(root, "run-units");
     for (const entry of fs.readdirSync(units)) fs.rmSync(path.join(units, entry));
     const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
@@ -116,6 +119,8 @@ function serviceLine(s) {
 }
 
 function ipvsadm(argv) {
+    // As the kernel does for the real one: IPVS's module is loaded at ipvsadm's first call.
+    if (!state.modules.includes("ip_vs")) modprobe(["ip_vs"]);
     const ipvs = state.ipvs;
     const cmd = argv[0];
     const svc = serviceOf(argv);
