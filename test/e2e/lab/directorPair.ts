@@ -4,22 +4,21 @@
 // checks the real servers; VRRP by unicast between the directors' own
 // addresses gives the VIP and the DIP to one of them; IPVS connection
 // synchronisation carries established connections to the other. Under a
-// bounded keep-alive load through the VIP: a weight change and a drain reach
-// both directors with no failed request and no VRRP state change; a service
-// deleted by hand on the master is restored without the VIP moving (rs2 has
-// left the service by then: the rest runs on rs1); the
+// bounded keep-alive load through the VIP: a scheduler, a weight and a drain
+// reach both directors in one up with no failed request and no VRRP state
+// change; a service deleted by hand on the master is restored without the VIP
+// moving (rs2 has left the service by then: the rest runs on rs1); the
 // master's VM killed (its QEMU), the backup answers for the VIP within 4 s and
-// not one established connection is reset. The dead director comes back as
-// the lab saved it (a replaced host): one up makes it the pair's backup again,
-// the VIP staying where it is (nopreempt). Destroy leaves all four hosts as
-// found.
+// no connection it was sent is reset. The dead director comes back as the lab
+// saved it (a replaced host): one up makes it the pair's backup again, the VIP
+// staying where it is (nopreempt). Destroy leaves all four hosts as found.
 import { beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { FINGERPRINT, fromNamespace, curl, log, noOpUp, previewSteps, tally, upStack, VIP } from "../../support/e2e";
+import { FINGERPRINT, fromNamespace, curl, log, noOpUp, previewSteps, Step, tally, upStack, VIP } from "../../support/e2e";
 import { lab, onVm, onVms, qemuPids } from "../../support/lab";
-import { failures, Load } from "../../support/load";
+import { keptConnections } from "../../support/keptConnections";
 import { requestTimeline } from "../../support/timeline";
 import { expectAsFound, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 import { underLoad } from "./underLoad";
@@ -125,21 +124,22 @@ export function directorPairSuite(context: LabContext): void {
             await noOpUp(stack);
         });
 
-        it("a weight change and a real server drained reach both directors under load: no failed request, no VRRP state change", async () => {
+        it("a scheduler, a weight and a real server drained reach both directors in one up under load: no failed request, no VRRP state change", async () => {
             const states = await vrrpStates();
-            await service({ scheduler: "wrr", realServers: [{ name: "rs1" }, { name: "rs2", weight: 3 }] });
-            await underLoad(async () => void (await up()));
-            for (const d of DIRECTORS)
-                expect(onVm(d, "ipvsadm-save -n"), d).toContain("-a -t 192.168.145.100:80 -r 192.168.2.101:80 -m -w 3");
-            expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 8)))).toEqual({ rs1: 2, rs2: 6 });
-            await service({ scheduler: "wrr", realServers: [{ name: "rs1" }] });
+            await service({ scheduler: "wrr", realServers: [{ name: "rs1", weight: 2 }] });
             let output = "";
             await underLoad(async () => void ({ output } = await up()));
             // The master drains rs2; the backup, which carries no traffic of its own, lets it go at once.
+            expect(output).toMatch(/draining 192\.168\.2\.101:80|drained/);
             expect(output).toContain("the other director holds the VIP: real servers leave this one's table without a drain");
-            for (const d of DIRECTORS) expect(onVm(d, "ipvsadm-save -n"), d).not.toContain("192.168.2.101");
+            for (const d of DIRECTORS) {
+                const rules = onVm(d, "ipvsadm-save -n");
+                expect(rules, d).toContain("-A -t 192.168.145.100:80 -s wrr");
+                expect(rules, d).toContain("-a -t 192.168.145.100:80 -r 192.168.2.100:80 -m -w 2");
+                expect(rules, d).not.toContain("192.168.2.101");
+            }
             expect(tally(servers(fromNamespace(curl(`http://${VIP}/`), 4)))).toEqual({ rs1: 4 });
-            expect(await vrrpStates(), "VRRP states after the changes").toEqual(states);
+            expect(await vrrpStates(), "VRRP states after the change").toEqual(states);
             // (The next test's preview shows nothing else to change.)
             expect(await master()).toBe("director");
         });
@@ -160,9 +160,10 @@ export function directorPairSuite(context: LabContext): void {
         });
 
         it(`the master's VM killed under keep-alive load: the backup answers for the VIP within ${FAILOVER_S} s, and the connections it was sent go on`, async () => {
-            // New connections ten times a second (each given 0.3 s) show when the VIP answers again; the keep-alive
-            // load's four connections, open since before, show whether they survive (a reset is a read error).
-            const load = new Load(`http://${VIP}/`, 4, 60, 20);
+            // New connections ten times a second (each given 0.3 s) show when the VIP answers again; four keep-alive
+            // connections, open since before, show whether they survive: a director without a connection's entry
+            // resets it, where lighttpd closes one idle for 5 s in good order (as the outage may leave them).
+            const load = keptConnections(VIP, 80, 4, 60, 20);
             const probe = requestTimeline(`http://${VIP}/`, 30, 10, 0.3);
             let killed = 0;
             let synced = { master: 0, known: 0 };
@@ -184,14 +185,12 @@ export function directorPairSuite(context: LabContext): void {
                 samples = await probe.stop();
                 result = await load.stop();
             }
-            log(result.report);
             const failed = samples.filter((s) => s.answer === undefined);
             const lastFailed = Math.max(killed, ...failed.map((s) => s.at + 300));
             const outage = (lastFailed - killed) / 1000;
             log(
                 `failover: the VIP unanswered for ${outage.toFixed(2)} s after the master's VM was killed ` +
-                    `(${failed.length} of ${samples.length} probes failed); keep-alive load: ${result.requests} requests, ` +
-                    `${failures(result)} failed (${result.timeouts} timeouts, ${result.readErrors} resets)\n`,
+                    `(${failed.length} of ${samples.length} probes failed); keep-alive connections: ${JSON.stringify(result)}\n`,
             );
             expect(
                 failed.every((s) => s.at >= killed - 300),
@@ -203,25 +202,26 @@ export function directorPairSuite(context: LabContext): void {
             expect(after.length).toBeGreaterThan(20);
             expect(tally(servers(after.map((s) => s.answer!)))).toEqual({ rs1: after.length });
             // Connection synchronisation: a connection the backup knew goes on; only one it had not been sent may be
-            // reset (each is one failed request of the load's). The lab's runs so far had it know all 4, or 1 of 4.
+            // reset. (A keep-alive connection whose request waited out the outage may find lighttpd's 5 s idle
+            // timeout had closed it: printed with the rest, a close in good order that HTTP clients retry.)
             log(`the backup knew ${synced.known} of the master's ${synced.master} established connections at the kill\n`);
             expect(synced.known, "connections the backup was sent").toBeGreaterThan(0);
-            expect(result.readErrors + result.writeErrors + result.connectErrors, result.report).toBeLessThanOrEqual(
-                synced.master - synced.known,
-            );
-            expect(result.requests).toBeGreaterThan(0);
+            expect(result.resets, JSON.stringify(result)).toBeLessThanOrEqual(synced.master - synced.known);
+            expect(result.otherErrors, "a reconnection that failed").toEqual({});
+            expect(result.responses).toBeGreaterThan(50);
             expect(onVm("director2", `ip -4 -o address show dev eth1`)).toContain(`${VIP}/24`);
         });
 
-        it("the dead director replaced (restored as the lab saved it): the refresh shows it bare, one up makes it the backup again, the VIP staying put", async () => {
+        it("the dead director replaced (restored as the lab saved it): one up finds it bare and makes it the backup again under load, the VIP staying put", async () => {
             lab(["restore", "director"], 180_000);
-            const planned = await previewSteps(stack);
-            expect(planned.map((s) => `${s.op} ${s.name}`).sort()).toEqual([
+            let steps: Step[] = [];
+            await underLoad(async () => void ({ steps } = await up()), 1500);
+            // The refresh found it bare: its own addresses, kernel settings and keepalived are set up again.
+            expect(steps.map((s) => `${s.op} ${s.name}`).sort()).toEqual([
                 "update lvs-director-addresses",
                 "update lvs-director-keepalived-config",
                 "update lvs-director-sysctls",
             ]);
-            await underLoad(async () => void (await up()));
             // nopreempt: the director comes back as backup though its priority is the higher.
             expect(await master()).toBe("director2");
             const states = await vrrpStates();
