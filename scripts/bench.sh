@@ -341,7 +341,8 @@ failover() { # failover SYNC: prints "outage_seconds failed_requests" for one ki
     bash "$repo/lab/lab" restore "$master" >/dev/null
     up ci-pair "$work/up-pair-rejoin.log"
     local last_fail failed
-    last_fail=$(awk -v k="$t_kill" '$2 == "FAIL" && $1 >= k - 300 { l = $1 + 300 } END { print l + 0 }' "$work/failover-probe.txt")
+    # (printf: awk prints a number of 13 digits as 1.79668e+12 otherwise.)
+    last_fail=$(awk -v k="$t_kill" '$2 == "FAIL" && $1 >= k - 300 { l = $1 + 300 } END { printf "%.0f\n", l }' "$work/failover-probe.txt")
     # Reset connections (and any other failure); closed by the server in good order, apart.
     read -r failed closed < <(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
         console.log(r.resets + Object.values(r.otherErrors).reduce((a, b) => a + b, 0), r.closedByServer)' "$work/failover-kept.json")

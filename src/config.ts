@@ -422,7 +422,10 @@ function pairSettingProblems(raw: RawClusterConfig, env: ParseEnvironment): stri
  * `lvs:forget` against the hosts the stack still has: a forgotten host is never contacted, so the stack cannot
  * also manage it.
  */
-function forgetProblems(forget: unknown, spec: { director: { name: string }; realServers: { name: string }[] }): string[] {
+function forgetProblems(
+    forget: unknown,
+    spec: { director: { name: string }; backup?: { name: string }; realServers: { name: string }[] },
+): string[] {
     const problems: string[] = [];
     const names = new Set(parseSection("forget", forgetSchema.optional(), forget, problems) ?? []);
     if (names.has(spec.director.name))
@@ -430,6 +433,12 @@ function forgetProblems(forget: unknown, spec: { director: { name: string }; rea
             `lvs:forget: ${spec.director.name} is the stack's director (lvs:director): a forgotten host is not contacted, ` +
                 "and a cluster needs its director: give the cluster another director, or take the stack down with " +
                 "`pulumi destroy` (which leaves the forgotten host out)",
+        );
+    if (spec.backup && names.has(spec.backup.name))
+        problems.push(
+            `lvs:forget: ${spec.backup.name} is still the stack's backup director (lvs:backup): a forgotten host is not ` +
+                "contacted, so the stack cannot manage it: take lvs:backup out (README: a pair of directors, back to one), or take it " +
+                "out of lvs:forget",
         );
     spec.realServers.forEach((rs, i) => {
         if (names.has(rs.name))

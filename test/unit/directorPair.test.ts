@@ -143,6 +143,14 @@ describe("a director pair's settings", () => {
         expect(problemsOf(pairConfig(), mutate, keyFileEnv)).toEqual(messages);
     });
 
+    it("refuse a backup director listed in lvs:forget", () => {
+        expect(problemsOf(pairConfig(), (c) => (c.forget = ["director2"]), keyFileEnv)).toEqual([
+            "lvs:forget: director2 is still the stack's backup director (lvs:backup): a forgotten host is not contacted, so " +
+                "the stack cannot manage it: take lvs:backup out (README: a pair of directors, back to one), or take it out of " +
+                "lvs:forget",
+        ]);
+    });
+
     it("refuse a VRRP password set without a backup", () => {
         expect(problemsOf(tutorialConfig(), () => undefined, { ...keyFileEnv, settingKeys: ["director", "vrrpPassword"] })).toEqual([
             "lvs:vrrpPassword: set without lvs:backup: only a director pair uses it: add the second director (lvs:backup), or remove it",
