@@ -180,8 +180,6 @@ export class Director extends pulumi.ComponentResource {
     public readonly virtualServices: VirtualService[];
     /** keepalived holding the table and checking the real servers, when a service has a health check. */
     public readonly keepalived?: Keepalived;
-    /** The director's own address on the VIP's network, when it is one of a pair. */
-    public readonly address?: pulumi.Output<string>;
     /** The packages it installs (ipvsadm, nftables), which come before any change of a cluster on any host. */
     public readonly packages: pulumi.Resource[] = [];
 
@@ -193,18 +191,18 @@ export class Director extends pulumi.ComponentResource {
             checkDirectorArgs(d),
         );
         // A health check anywhere, or a pair, puts the whole table in keepalived's hands (one owner per director).
-        const healthChecked = virtualServices.some((vs) => vs.healthCheck !== undefined) || pair !== undefined;
-        if (healthChecked && container) {
+        const keepalivedHolds = virtualServices.some((vs) => vs.healthCheck !== undefined) || pair !== undefined;
+        if (keepalivedHolds && container) {
             throw new pulumi.RunError(
                 `Director ${name}: ${pair ? "a director pair" : "healthCheck"} needs a director host with systemd, where keepalived runs; a container ` +
                     `director has none: leave ${pair ? "the pair" : "healthCheck"} out, or use host directors (LvsCluster)`,
             );
         }
-        const ready = container ? [] : this.hostFacts(name, hostName, args, spec, healthChecked);
+        const ready = container ? [] : this.hostFacts(name, hostName, args, spec, keepalivedHolds);
         // The tables, built once from the checked arguments: what each service's resource is given, and the rules output.
         const tables = spec.apply((s) => s.virtualServices.map((vs) => serviceTable(s.vip.address, vs)));
         const tableOptions = { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] };
-        if (healthChecked) {
+        if (keepalivedHolds) {
             this.keepalived = new Keepalived(
                 `${name}-keepalived-config`,
                 {
@@ -256,7 +254,7 @@ export class Director extends pulumi.ComponentResource {
         hostName: string,
         args: DirectorArgs,
         spec: pulumi.Output<DirectorArgsSpec>,
-        healthChecked: boolean,
+        keepalivedHolds: boolean,
     ): pulumi.Resource[] {
         const connection = args.connection;
         // Someone's own services in the table still need ipvsadm after the stack lets go of the director.
@@ -270,7 +268,7 @@ export class Director extends pulumi.ComponentResource {
         const nftables = marks
             ? new Package(`${name}-nftables`, { connection, hostName, package: "nftables" }, { parent: this })
             : undefined;
-        const keepalived = healthChecked
+        const keepalived = keepalivedHolds
             ? new Package(`${name}-keepalived`, { connection, hostName, package: "keepalived" }, { parent: this })
             : undefined;
         this.packages.push(ipvsadm, ...(nftables ? [nftables] : []), ...(keepalived ? [keepalived] : []));

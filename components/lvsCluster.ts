@@ -55,7 +55,7 @@ export type LvsClusterArgs = InputFields<Pick<ClusterInput, "drainTimeout" | "vr
     director: ClusterDirectorArgs;
     /**
      * A second director that takes the VIP (and the DIP) over when the director dies: keepalived on both holds
-     * the same table, and VRRP (`vrrp`) moves the addresses. Each needs its own `address` on the VIP's network.
+     * the same table, and VRRP (`vrrp`) moves the addresses. Each director needs its own `address` on the VIP's network (and `insideAddress` on the DIP's).
      */
     backup?: ClusterBackupArgs;
     /** The pair's VRRP password (keepalived's auth_type PASS, at most 8 characters). Always handled as a Pulumi secret. */

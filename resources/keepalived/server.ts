@@ -15,9 +15,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { parseSavedRules, planSync, serviceArgument, serviceKey, type ServiceTable } from "../../src/ipvs";
 import { entryKey } from "../../src/ipvs/model";
-import { keepalivedConf, maskPassword } from "../../src/keepalived/render";
+import { maskPassword } from "../../src/keepalived/render";
 import { asFound, editedByHand, entriesTracked, lacking, notYetLive, quiesceLeaving, withoutLacking } from "../../src/keepalived/plan";
-import { configOf, KeepalivedState, keepalivedStateSchema, keepalivedTables, vrrpInstanceOf } from "./state";
+import { configOf, directorFileOf, KeepalivedState, keepalivedStateSchema, keepalivedTables } from "./state";
 import { stateOf } from "../virtualService/state";
 import {
     applyConfigScript,
@@ -56,8 +56,7 @@ async function apply(ctx: FactContext, d: KeepalivedState, tables: ServiceTable[
     const hostName = d.hostName;
     ctx.status(`keepalived: ${step}`);
     const services = tables.map((t) => serviceArgument(t.service));
-    const file = keepalivedConf(hostName, tables, vrrpInstanceOf(d.vrrp), d.vrrp?.password);
-    await runScript(ctx.transport, "keepalived.conf", placeConfigScript(hostName, services), ctx.warn, file);
+    await runScript(ctx.transport, "keepalived.conf", placeConfigScript(hostName, services), ctx.warn, directorFileOf(d, tables));
     const out = await runScript(ctx.transport, "keepalived reload", applyConfigScript(hostName), ctx.warn);
     const since = /^since (\d+)$/m.exec(out)?.[1];
     return since === undefined ? undefined : Number(since);

@@ -118,14 +118,12 @@ export function vrrpInstanceOf(vrrp: KeepalivedVrrp | undefined): VrrpInstance |
     return { ...instance, authenticated: password !== undefined };
 }
 
-/**
- * The configuration as the state and the diff show it: the rendering of the state's services and VRRP, the
- * password out of sight. `withPassword`: the file placed on the director, the password in it.
- */
-export function configOf(d: Pick<KeepalivedState, "hostName" | "virtualServices" | "vrrp">, withPassword = false): string {
-    const vrrp = vrrpInstanceOf(d.vrrp);
-    const tables = keepalivedTables(d.virtualServices);
-    return withPassword && d.vrrp?.password !== undefined
-        ? keepalivedConf(d.hostName, tables, vrrp, d.vrrp.password)
-        : keepalivedConf(d.hostName, tables, vrrp);
+/** The configuration as the state and the diff show it: the rendering of the state's services and VRRP, the password out of sight. */
+export function configOf(d: Pick<KeepalivedState, "hostName" | "virtualServices" | "vrrp">): string {
+    return keepalivedConf(d.hostName, keepalivedTables(d.virtualServices), vrrpInstanceOf(d.vrrp));
+}
+
+/** The file placed on the director for `tables` (a step's, or the state's own) and the state's VRRP: the password in it. */
+export function directorFileOf(d: Pick<KeepalivedState, "hostName" | "vrrp">, tables: ServiceTable[]): string {
+    return keepalivedConf(d.hostName, tables, vrrpInstanceOf(d.vrrp), d.vrrp?.password);
 }

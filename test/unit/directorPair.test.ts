@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseClusterConfig } from "../../src/config";
 import { clusterTables } from "../../src/desiredTables";
 import { keepalivedConf, maskPassword, PASSWORD_PLACEHOLDER, type VrrpInstance } from "../../src/keepalived/render";
-import { configOf, keepalivedServicesOf, keepalivedStateSchema } from "../../resources/keepalived/state";
+import { configOf, directorFileOf, keepalivedServicesOf, keepalivedStateSchema, keepalivedTables } from "../../resources/keepalived/state";
 import { withSecrets } from "../../provider/server";
 import { containsSecret, reveal } from "../../pluginKit/rpcValues";
 import { keyFileEnv, problemsOf, tutorialConfig } from "../support/specs";
@@ -180,7 +180,7 @@ describe("a director pair's keepalived.conf", () => {
             virtualServices: keepalivedServicesOf(tables),
             vrrp: { ...stateSide, password: "Pa1r-Lv5" },
         });
-        const placed = configOf(state, true);
+        const placed = directorFileOf(state, keepalivedTables(state.virtualServices));
         expect(placed).toContain("        auth_pass Pa1r-Lv5\n");
         expect(configOf(state)).not.toContain("Pa1r-Lv5");
         expect(configOf(state)).toContain(`auth_pass ${PASSWORD_PLACEHOLDER}`);
