@@ -9,6 +9,8 @@ import { clusterTables } from "../src/desiredTables";
 import { parseCounters, parseSavedRules } from "../src/ipvs";
 import { localFiles } from "../src/settingsFiles";
 import { renderStatus } from "../src/status";
+import { cidr } from "../src/spec";
+import { holdsAddressScript } from "../resources/keepalived/scripts";
 import { HostError, SshTransport, runScript } from "../provider/host";
 import { SshPool } from "../pluginKit/ssh";
 
@@ -43,15 +45,16 @@ async function main(): Promise<void> {
             directors.map(async ({ name, ssh }) => {
                 const transport = new SshTransport(pool, { ...ssh, privateKey, dialErrorLimit: 3, perDialTimeout: 15 }, name);
                 const run = (script: string) => runScript(transport, "status", script, () => undefined);
-                const [saved, listing, stats, addresses] = await Promise.all([
+                const vip = cidr(spec.director.vip);
+                const [saved, listing, stats, holds] = await Promise.all([
                     run("ipvsadm-save -n"),
                     run("ipvsadm -L -n"),
                     run("ipvsadm -L -n --stats --exact"),
-                    run("ip -o address show"),
+                    // (The provider's own question, whether a director of a pair holds the VIP.)
+                    spec.backup ? run(holdsAddressScript(name, vip)) : Promise.resolve(""),
                 ]);
-                const vip = `${spec.director.vip.address}/${spec.director.vip.prefixLength}`;
                 const role = spec.backup
-                    ? `${name}: VRRP ${addresses.includes(` ${vip} `) ? `MASTER: holds the VIP ${vip}` : "BACKUP: stands by"}\n`
+                    ? `${name}: VRRP ${/^holds yes$/m.test(holds) ? `MASTER: holds the VIP ${vip}` : "BACKUP: stands by"}\n`
                     : "";
                 return (
                     role +
