@@ -10,10 +10,11 @@ import type { KeepalivedArgs } from "../resources/keepalived";
 import type { InputFields, InputOf } from "../resources/inputTypes";
 import { serviceTable, ServiceByAddress } from "../src/desiredTables";
 import { savedRules } from "../src/ipvs/render";
-import { DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
+import { DEFAULT_FAMILY, DEFAULT_PROTOCOL, servicePort } from "../src/ipvs/serviceSchema";
 import { stateOf, TABLE_FIELDS } from "../resources/virtualService/state";
 import { keepalivedServicesOf } from "../resources/keepalived/state";
-import { cidr, serviceName } from "../src/spec";
+import { cidr, InterfaceAddress, serviceName } from "../src/spec";
+import { hostPort } from "../src/patterns";
 import { checkDirectorArgs, DirectorArgsInput, DirectorArgsSpec } from "../src/validate";
 import { ChangesAfter, changeDependsOn, checked, fieldsOf } from "./inputs";
 
@@ -54,7 +55,7 @@ export interface DirectorPairArgs {
     password?: pulumi.Input<string>;
 }
 
-export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "drainTimeout">> & {
+export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "vip6" | "dip6" | "drainTimeout">> & {
     /** How to reach the director over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The director's name on the host (its unit, files and state directory). Default: the resource name. */
@@ -83,21 +84,23 @@ export type DirectorArgs = InputFields<Pick<DirectorArgsInput, "vip" | "dip" | "
  * `where` says which entry needs a name when those are computed.
  */
 export function virtualServiceResourceName(
-    vs: { name?: string; protocol?: unknown; port?: unknown; fwmark?: unknown },
+    vs: { name?: string; protocol?: unknown; family?: unknown; port?: unknown; fwmark?: unknown },
     where: string,
 ): string {
     if (vs.name) return vs.name;
     const protocol = vs.protocol ?? DEFAULT_PROTOCOL;
+    const family = vs.family ?? DEFAULT_FAMILY;
     const fwmark = vs.fwmark;
     const port = vs.port;
     const known =
         typeof protocol === "string" &&
+        typeof family === "string" &&
         (fwmark === undefined ? port === undefined || typeof port === "number" : typeof fwmark === "number");
     if (known)
-        return serviceName({ protocol, fwmark, port: servicePort({ fwmark, port: port as number | undefined }) } as Parameters<
+        return serviceName({ protocol, family, fwmark, port: servicePort({ fwmark, port: port as number | undefined }) } as Parameters<
             typeof serviceName
         >[0]);
-    throw new pulumi.RunError(`${where} needs a name when its protocol, port or fwmark is computed`);
+    throw new pulumi.RunError(`${where} needs a name when its protocol, family, port or fwmark is computed`);
 }
 
 /**
@@ -105,10 +108,14 @@ export function virtualServiceResourceName(
  * real servers. A host gets only what its services need (and gets the rest back as found); `all` gives every
  * one, for a director container, which starts fresh and whose sysctls cannot change without replacing it.
  */
-export function directorSysctls(services: Pick<ServiceByAddress, "forwarding" | "persistence">[], all = false): Record<string, string> {
+export function directorSysctls(
+    services: Pick<ServiceByAddress, "forwarding" | "persistence" | "family">[],
+    all = false,
+): Record<string, string> {
     const values: Record<string, string> = {};
-    // VS/NAT routes the real servers' replies: the director forwards.
-    if (all || services.some((vs) => vs.forwarding === "nat")) values["net.ipv4.ip_forward"] = "1";
+    // VS/NAT routes the real servers' replies: the director forwards, in the family of its services.
+    if (all || services.some((vs) => vs.forwarding === "nat" && vs.family === "ipv4")) values["net.ipv4.ip_forward"] = "1";
+    if (services.some((vs) => vs.forwarding === "nat" && vs.family === "ipv6")) values["net.ipv6.conf.all.forwarding"] = "1";
     // A connection whose real server was deleted (after its drain deadline) ends at once instead of hanging.
     values["net.ipv4.vs.expire_nodest_conn"] = "1";
     // A new connection reusing a port of a finished one is scheduled afresh (not sent to a quiesced server).
@@ -116,6 +123,12 @@ export function directorSysctls(services: Pick<ServiceByAddress, "forwarding" | 
     // Persistent clients of a quiesced real server move on at their next connection.
     if (all || services.some((vs) => vs.persistence)) values["net.ipv4.vs.expire_quiescent_template"] = "1";
     return values;
+}
+
+/** The addresses a single director holds for its clients and real servers: the VIP and DIP of each family given. */
+function floatingAddresses(s: DirectorArgsSpec): (InterfaceAddress & { what: string })[] {
+    const given = { VIP: s.vip, DIP: s.dip, VIP6: s.vip6, DIP6: s.dip6 };
+    return Object.entries(given).flatMap(([what, a]) => (a ? [{ ...a, what }] : []));
 }
 
 /** A pair director's own addresses (on the VIP's interface, and on the DIP's), which stay with it. */
@@ -200,7 +213,7 @@ export class Director extends pulumi.ComponentResource {
         }
         const ready = container ? [] : this.hostFacts(name, hostName, args, spec, keepalivedHolds);
         // The tables, built once from the checked arguments: what each service's resource is given, and the rules output.
-        const tables = spec.apply((s) => s.virtualServices.map((vs) => serviceTable(s.vip.address, vs)));
+        const tables = spec.apply((s) => s.virtualServices.map((vs) => serviceTable(s, vs)));
         const tableOptions = { parent: this, dependsOn: [...ready, ...(tableDependsOn ?? [])] };
         if (keepalivedHolds) {
             this.keepalived = new Keepalived(
@@ -229,6 +242,7 @@ export class Director extends pulumi.ComponentResource {
         this.vip = spec.vip.address;
         this.vipUrl = spec.apply((s) => {
             const first = s.virtualServices.find((vs) => vs.port !== undefined);
+            if (first?.family === "ipv6") return `http://${hostPort(s.vip6!.address, first.port!)}/`;
             return `http://${s.vip.address}${first ? `:${first.port}` : ""}/`;
         });
         this.ipvsTable = this.keepalived
@@ -296,15 +310,14 @@ export class Director extends pulumi.ComponentResource {
                           )
                         : spec.apply(
                               (s) =>
-                                  `director ${hostName}: VIP ${cidr(s.vip)} on ${s.vip.interface}` +
-                                  (s.dip ? `, DIP ${cidr(s.dip)} on ${s.dip.interface}` : ""),
+                                  `director ${hostName}: ` +
+                                  floatingAddresses(s)
+                                      .map((a) => `${a.what} ${cidr(a)} on ${a.interface}`)
+                                      .join(", "),
                           ),
                     addresses: args.pair
                         ? ownAddresses(spec, args.pair)
-                        : spec.apply((s) => ({
-                              [cidr(s.vip)]: { interface: s.vip.interface },
-                              ...(s.dip ? { [cidr(s.dip)]: { interface: s.dip.interface } } : {}),
-                          })),
+                        : spec.apply((s) => Object.fromEntries(floatingAddresses(s).map((a) => [cidr(a), { interface: a.interface }]))),
                     interfaceSetting: "lvs:director.vipInterface/dipInterface",
                 },
                 { parent: this, dependsOn: after([]) },

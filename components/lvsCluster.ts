@@ -8,8 +8,16 @@ import * as pulumi from "../resources/pulumiCore";
 import type { InputFields, InputOf } from "../resources/inputTypes";
 import { ServiceByAddress, servicesByAddress } from "../src/desiredTables";
 import type { ForwardingMethod } from "../src/ipvs/model";
-import { clusterServiceSchema, directorServiceSchema } from "../src/ipvs/serviceSchema";
-import { cidr, ClusterInput, ClusterSpec, DEFAULT_BACKUP_NAME, DEFAULT_DIRECTOR_NAME, DEFAULT_VIRTUAL_SERVICES } from "../src/spec";
+import { clusterServiceSchema, DEFAULT_FAMILY, directorServiceSchema } from "../src/ipvs/serviceSchema";
+import {
+    AddressFamily,
+    cidr,
+    ClusterInput,
+    ClusterSpec,
+    DEFAULT_BACKUP_NAME,
+    DEFAULT_DIRECTOR_NAME,
+    DEFAULT_VIRTUAL_SERVICES,
+} from "../src/spec";
 import { checkCluster } from "../src/validate";
 import { Director, DirectorPairArgs, DirectorVirtualService, virtualServiceResourceName } from "./director";
 
@@ -42,7 +50,7 @@ export type SshEndpointArgs = DirectorInput["ssh"];
 export type ClusterDirectorArgs = PlainAnd<DirectorInput, "name">;
 /** A real server's entry in one virtual service. */
 export type ClusterServiceRealServerArgs = PlainAnd<EntryInput, "name">;
-export type ClusterVirtualServiceArgs = PlainAnd<Omit<ServiceInput, "realServers">, "name" | "forwarding"> & {
+export type ClusterVirtualServiceArgs = PlainAnd<Omit<ServiceInput, "realServers">, "name" | "forwarding" | "family"> & {
     /** The real servers behind it, by name. Default: every real server of the cluster, weight 1. */
     realServers?: ClusterServiceRealServerArgs[];
 };
@@ -120,8 +128,8 @@ export function realServerAddresses(
  * need the route through the director (or the VIP) until they end; the director's drain and the real
  * server's own change run in the same `up`, side by side.
  */
-function methodsOf(args: LvsClusterArgs, realServer: string): Set<ForwardingMethod> {
-    const services = args.virtualServices ?? DEFAULT_VIRTUAL_SERVICES;
+function methodsOf(args: LvsClusterArgs, realServer: string, family: AddressFamily): Set<ForwardingMethod> {
+    const services = (args.virtualServices ?? DEFAULT_VIRTUAL_SERVICES).filter((vs) => (vs.family ?? DEFAULT_FAMILY) === family);
     const own = new Set(
         services.filter((vs) => (vs.realServers ?? args.realServers).some((entry) => entry.name === realServer)).map(forwardingOf),
     );
@@ -188,7 +196,8 @@ export class LvsCluster extends pulumi.ComponentResource {
         const changesAfter = new Promise<pulumi.Resource[]>((resolve) => (declared = resolve));
         this.realServers = args.realServers.map((rs, i) => {
             const own = spec.realServers[i]!;
-            const methods = methodsOf(args, rs.name);
+            const methods = methodsOf(args, rs.name, "ipv4");
+            const methods6 = methodsOf(args, rs.name, "ipv6");
             // A VS/TUN real server's VIP on tunl0 also takes VS/DR's packets (they arrive for a local address).
             const vipOn = methods.has("tun") ? "tun" : methods.has("dr") ? "dr" : undefined;
             return new RealServer(
@@ -199,7 +208,15 @@ export class LvsCluster extends pulumi.ComponentResource {
                     address: own.address,
                     // VS/NAT replies go back through the director; DR and TUN replies through the real server's router.
                     gateway: methods.has("nat") ? spec.director.apply((d) => d.dip?.address) : own.gateway,
-                    vips: vipOn ? [{ address: spec.director.vip.address, forwarding: vipOn }] : [],
+                    // The same for IPv6 (VS/NAT through the director's dip6, VS/DR with the IPv6 VIP on lo).
+                    address6: own.address6,
+                    gateway6: methods6.has("nat") ? spec.director.apply((d) => d.dip6?.address) : own.gateway6,
+                    vips: [
+                        ...(vipOn ? [{ address: spec.director.vip.address, forwarding: vipOn as ForwardingMethod & ("dr" | "tun") }] : []),
+                        ...(methods6.has("dr")
+                            ? [{ address: spec.director.apply((d) => d.vip6!.address), forwarding: "dr" as const }]
+                            : []),
+                    ],
                     page: own.page,
                     pageFile: own.pageFile,
                     changesAfter,
@@ -210,6 +227,8 @@ export class LvsCluster extends pulumi.ComponentResource {
         const directorArgs = {
             vip: spec.director.vip,
             dip: spec.director.dip,
+            vip6: spec.director.vip6,
+            dip6: spec.director.dip6,
             drainTimeout: spec.drainTimeout,
             virtualServices: directorServices(name, args.virtualServices, spec),
             tableDependsOn: this.realServers.flatMap((rs) => rs.ready),

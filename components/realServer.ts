@@ -9,6 +9,7 @@
 import * as pulumi from "../resources/pulumiCore";
 import { Addresses, File, HostConnection, Package, Service, Sysctls } from "../resources";
 import { cidr, defaultPage } from "../src/spec";
+import { familyOf } from "../src/patterns";
 import { checkRealServerArgs, RealServerArgsInput, RealServerArgsSpec } from "../src/validate";
 import { REAL_SERVER_PORT } from "../src/ipvs/serviceSchema";
 import type { InputFields, InputOf } from "../resources/inputTypes";
@@ -23,7 +24,9 @@ export type RealServerVip = RealServerArgsSpec["vips"][number];
 
 // The arguments are the real server's schema (src/validate.ts: each field's rule, default and meaning) with
 // inputs for values; the number of VIPs stays plain, as it decides what is declared.
-export type RealServerArgs = InputFields<Pick<RealServerArgsInput, "address" | "gateway" | "page" | "pageFile">> & {
+export type RealServerArgs = InputFields<
+    Pick<RealServerArgsInput, "address" | "gateway" | "address6" | "gateway6" | "page" | "pageFile">
+> & {
     /** How to reach the real server over SSH. */
     connection: pulumi.Input<HostConnection>;
     /** The real server's name on the host (its unit, state directory, and default page). Default: the resource name. */
@@ -44,6 +47,8 @@ function realServerSysctls(spec: RealServerArgsSpec): Record<string, string> {
     // Answer ARP only for addresses of the interface asked on, and announce only those: the VIP belongs to the director.
     // The kernel takes the larger of `all` and the interface's value; an interface name with a dot (a VLAN) would
     // need sysctl's slash spelling, so `all` alone stands for it.
+    // (IPv6 needs nothing of the kind: a host answers neighbour solicitations only for addresses of the interface asked on.)
+    if (!spec.vips.some((v) => familyOf(v.address) === "ipv4")) return values;
     for (const scope of dev.includes(".") ? ["all"] : ["all", dev]) {
         values[`net.ipv4.conf.${scope}.arp_ignore`] = "1";
         values[`net.ipv4.conf.${scope}.arp_announce`] = "2";
@@ -99,15 +104,31 @@ export class RealServer extends pulumi.ComponentResource {
                 description: spec.apply(
                     (s) =>
                         `real server ${hostName}: ${cidr(s.address)} on ${s.address.interface}` +
+                        (s.address6 ? `, ${cidr(s.address6)} on ${s.address6.interface}` : "") +
                         s.vips.map((v) => `, VIP ${v.address} on ${v.forwarding === "dr" ? "lo" : "tunl0"}`).join("") +
-                        (s.gateway ? `, default route via ${s.gateway}` : ""),
+                        (s.gateway ? `, default route via ${s.gateway}` : "") +
+                        (s.gateway6 ? `, IPv6 default route via ${s.gateway6}` : ""),
                 ),
                 addresses: spec.apply((s) => ({
                     [cidr(s.address)]: { interface: s.address.interface },
-                    ...Object.fromEntries(s.vips.map((v) => [`${v.address}/32`, { interface: v.forwarding === "dr" ? "lo" : "tunl0" }])),
+                    ...(s.address6 ? { [cidr(s.address6)]: { interface: s.address6.interface } } : {}),
+                    // A VIP of the host's own, alone on its device: /32, or /128.
+                    ...Object.fromEntries(
+                        s.vips.map((v) => [
+                            `${v.address}/${familyOf(v.address) === "ipv6" ? 128 : 32}`,
+                            { interface: v.forwarding === "dr" ? "lo" : "tunl0" },
+                        ]),
+                    ),
                 })),
                 ...(args.gateway !== undefined
                     ? { defaultRoute: spec.apply((s) => (s.gateway ? { via: s.gateway, interface: s.address.interface } : undefined)) }
+                    : {}),
+                ...(args.gateway6 !== undefined
+                    ? {
+                          defaultRoute6: spec.apply((s) =>
+                              s.gateway6 && s.address6 ? { via: s.gateway6, interface: s.address6.interface } : undefined,
+                          ),
+                      }
                     : {}),
                 interfaceSetting: "lvs:realServers[].interface",
             },

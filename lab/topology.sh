@@ -4,6 +4,8 @@
 #   rs network  192.168.2.0/24:   the director's inside NIC (DIP), the real servers, and the namespace's
 #                                 .254: the router VS/DR and VS/TUN real servers answer clients through
 #   mgmt network 10.77.0.0/24:    one NIC per VM for SSH (the engine's path), never routed elsewhere
+# The vip and rs networks carry IPv6 too (fd00:145::/64 and fd00:2::/64, the namespace's ::1 and ::254 as
+# above) for the stacks' ipv6 services; the VMs' NICs there have only their link-local addresses of their own.
 # Addresses on the vip and rs networks are pulumi-lvs's job, except the client's.
 # Everything lives in the lab's own network namespace.
 
@@ -22,8 +24,8 @@ fi
 # The namespace routes between br-vip and br-rs (the router of DR and TUN).
 LAB_BRIDGES=(
     "br-mgmt 10.77.0.1/24"
-    "br-vip 192.168.145.1/24,192.168.145.13/24"
-    "br-rs 192.168.2.254/24"
+    "br-vip 192.168.145.1/24,192.168.145.13/24,fd00:145::1/64"
+    "br-rs 192.168.2.254/24,fd00:2::254/64"
 )
 
 # VMs: name, index (MACs, SSH port = base + index), management address,

@@ -118,10 +118,12 @@ const directorSchema = z
         dipInterface: z.unknown().optional(),
         address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.145.2/24" }).optional(),
         insideAddress: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.2/24" }).optional(),
+        vip6: z.string({ error: "must be an IPv6 address with a prefix length, like fd00:145::100/64" }).optional(),
+        dip6: z.string({ error: "must be an IPv6 address with a prefix length, like fd00:2::1/64" }).optional(),
     })
     .superRefine((d, ctx) => {
         // The DIP is optional (VS/TUN only), its interface is not once it is set.
-        if (d.dip !== undefined && d.dipInterface === undefined)
+        if ((d.dip !== undefined || d.dip6 !== undefined) && d.dipInterface === undefined)
             ctx.addIssue({ code: "invalid_type", expected: "string", path: ["dipInterface"], input: undefined, message: "missing" });
     });
 const backupSchema = z.strictObject({
@@ -140,6 +142,7 @@ const vrrpSettingsSchema = z.strictObject({
 // The settings every virtual service has (persistence as two settings, a timeout and a netmask).
 const serviceShape = {
     protocol: z.unknown().optional(),
+    family: z.unknown().optional(),
     port: z.unknown().optional(),
     scheduler: z.unknown().optional(),
     flags: z.unknown().optional(),
@@ -172,6 +175,8 @@ const realServersSchema = z.array(
         address: z.string({ error: "must be an IPv4 address with a prefix length, like 192.168.2.100/24" }),
         interface: z.unknown(),
         gateway: z.unknown().optional(),
+        address6: z.string({ error: "must be an IPv6 address with a prefix length, like fd00:2::100/64" }).optional(),
+        gateway6: z.unknown().optional(),
         weight: z.unknown().optional(),
         page: z.unknown().optional(),
         pageFile: z.string({ error: "must be the path of a file with the test page" }).min(1).optional(),
@@ -220,8 +225,9 @@ export function settingPathFor(form: SettingsForm): PathNamer {
     const tail = (parts: Path) => parts.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
     return (path) => {
         const [head, ...rest] = path;
-        if (head === "director" && (rest[0] === "vip" || rest[0] === "dip")) {
-            return rest[1] === "interface" ? `lvs:director.${rest[0]}Interface` : `lvs:director.${rest[0]}`;
+        if (head === "director" && (rest[0] === "vip" || rest[0] === "dip" || rest[0] === "vip6" || rest[0] === "dip6")) {
+            // The IPv6 addresses are on the interfaces of their IPv4 peers.
+            return rest[1] === "interface" ? `lvs:director.${rest[0].slice(0, 3)}Interface` : `lvs:director.${rest[0]}`;
         }
         if (head === "virtualServices") {
             const service = form.services === "single" ? "lvs:virtualService" : `lvs:virtualServices[${String(rest[0])}]`;
@@ -233,8 +239,8 @@ export function settingPathFor(form: SettingsForm): PathNamer {
                 return more.length || index === "netmask" ? `${service}.persistenceNetmask` : `${service}.persistence`;
             return `${service}${tail(rest.slice(1))}`;
         }
-        if (head === "realServers" && typeof rest[0] === "number" && rest[1] === "address") {
-            return rest[2] === "interface" ? `lvs:realServers[${rest[0]}].interface` : `lvs:realServers[${rest[0]}].address`;
+        if (head === "realServers" && typeof rest[0] === "number" && (rest[1] === "address" || rest[1] === "address6")) {
+            return rest[2] === "interface" ? `lvs:realServers[${rest[0]}].interface` : `lvs:realServers[${rest[0]}].${rest[1]}`;
         }
         return `lvs:${String(head)}${tail(rest)}`;
     };
@@ -460,7 +466,7 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
     const vrrp = raw.vrrp === undefined ? undefined : parseSection("vrrp", vrrpSettingsSchema, raw.vrrp, problems);
     problems.push(...pairSettingProblems(raw, env));
     const sshKey = ssh ? keySource(ssh, env, problems) : undefined;
-    if (director && director.dip === undefined && director.dipInterface !== undefined) {
+    if (director && director.dip === undefined && director.dip6 === undefined && director.dipInterface !== undefined) {
         problems.push("lvs:director.dipInterface: set without lvs:director.dip: set the DIP too, or leave both out (VS/TUN only)");
     }
     if (!ssh || !director || !(single || services) || !realServers) throw new ConfigError(problems);
@@ -476,6 +482,8 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             ssh: endpoint(director.ssh, "lvs:director.ssh"),
             vip: splitCidr(director.vip, director.vipInterface),
             ...(director.dip !== undefined ? { dip: splitCidr(director.dip, director.dipInterface) } : {}),
+            ...(director.vip6 !== undefined ? { vip6: splitCidr(director.vip6, director.vipInterface) } : {}),
+            ...(director.dip6 !== undefined ? { dip6: splitCidr(director.dip6, director.dipInterface) } : {}),
             ...(director.address !== undefined ? { address: splitCidr(director.address, director.vipInterface) } : {}),
             ...(director.insideAddress !== undefined ? { insideAddress: splitCidr(director.insideAddress, director.dipInterface) } : {}),
         },
@@ -498,6 +506,8 @@ export function parseClusterConfig(raw: RawClusterConfig, env: ParseEnvironment)
             ssh: endpoint(rs.ssh, `lvs:realServers[${i}].ssh`),
             address: splitCidr(rs.address, rs.interface),
             ...(rs.gateway !== undefined ? { gateway: rs.gateway } : {}),
+            ...(rs.address6 !== undefined ? { address6: splitCidr(rs.address6, rs.interface) } : {}),
+            ...(rs.gateway6 !== undefined ? { gateway6: rs.gateway6 } : {}),
             ...(rs.page !== undefined ? { page: rs.page } : {}),
             ...pageFileSetting(rs.pageFile, `lvs:realServers[${i}]`, env, problems),
         })),

@@ -87,6 +87,11 @@ export function checkContainerCluster(input: ContainerClusterInput, name: PathNa
                 `${name(at("fwmark"))}: firewall-mark services need the director's nftables rules, which pulumi-lvs keeps ` +
                     "on hosts only: give the service a port, or run the cluster on hosts",
             );
+        if (vs.family === "ipv6")
+            problems.push(
+                `${name(at("family"))}: containers take IPv4 services only (the cluster's Docker networks are IPv4): ` +
+                    "use ipv4, or run the cluster on hosts",
+            );
         if (vs.healthCheck !== undefined)
             problems.push(
                 `${name(at("healthCheck"))}: health checks run in keepalived, which pulumi-lvs keeps on hosts with ` +

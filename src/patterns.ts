@@ -15,3 +15,38 @@ export const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 export function isIPv4(text: string): boolean {
     return ipaddr.IPv4.isValidFourPartDecimal(text);
 }
+
+/** An IPv6 address as `ip` and ipvsadm print it: RFC 5952's canonical form (lowercase, zeros compressed). */
+export function isCanonicalIPv6(text: string): boolean {
+    return ipaddr.IPv6.isValid(text) && !text.includes("%") && ipaddr.IPv6.parse(text).toRFC5952String() === text;
+}
+
+/** Either family, each in the one spelling the host prints. */
+export function isIP(text: string): boolean {
+    return isIPv4(text) || isCanonicalIPv6(text);
+}
+
+/** The address family of an address that `isIP` accepts. */
+export function familyOf(address: string): "ipv4" | "ipv6" {
+    return address.includes(":") ? "ipv6" : "ipv4";
+}
+
+/** `address:port`, an IPv6 address in brackets (`[2001:db8::1]:80`), as ipvsadm and URLs write them. */
+export function hostPort(address: string, port: number): string {
+    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Problems of an IPv6 address: one a host can be given on an interface and reached at (global or unique local). */
+export function ipv6AddressProblem(address: string): string | undefined {
+    if (!ipaddr.IPv6.isValid(address) || address.includes("%") || address.includes("."))
+        return `${JSON.stringify(address)} is not an IPv6 address`;
+    const range = ipaddr.IPv6.parse(address).range();
+    if (range !== "unicast" && range !== "uniqueLocal" && range !== "reserved")
+        return `${JSON.stringify(address)} is a ${range} address: use a global or unique local (fd00::/8) one`;
+    return undefined;
+}
+
+/** An IPv6 address in the one spelling `ip` and ipvsadm print (RFC 5952), so that what is read back compares equal. */
+export function canonicalIPv6(address: string): string {
+    return ipaddr.IPv6.parse(address).toRFC5952String();
+}

@@ -13,8 +13,16 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { hostKeyProblem } from "./hostKey";
-import { clusterEntrySchema, clusterServiceSchema, completeService, DEFAULT_WEIGHT, ipv4Schema, portSchema } from "./ipvs/serviceSchema";
-import { HOSTNAME, INTERFACE, isIPv4, NAME, USER } from "./patterns";
+import {
+    clusterEntrySchema,
+    clusterServiceSchema,
+    completeService,
+    DEFAULT_WEIGHT,
+    ipv4Schema,
+    ipv6Schema,
+    portSchema,
+} from "./ipvs/serviceSchema";
+import { canonicalIPv6, HOSTNAME, INTERFACE, ipv6AddressProblem, isIPv4, NAME, USER } from "./patterns";
 
 /** Default drain deadline, in seconds: long enough for keep-alive clients to finish a few requests. */
 export const DEFAULT_DRAIN_TIMEOUT = 30;
@@ -64,9 +72,14 @@ export const userSchema = z
     .regex(USER, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid user name` });
 
 const CIDR_EXAMPLE = "like 192.168.2.100/24";
+const CIDR6_EXAMPLE = "like fd00:2::100/64";
 
-/** Problems of an address with its prefix, phrased on its `a.b.c.d/len` text. */
-export function cidrProblem(address: unknown, prefixLength: unknown): string | undefined {
+/** An address family: ipvsadm's and ip's `-4` and `-6`. */
+export type AddressFamily = "ipv4" | "ipv6";
+
+/** Problems of an address with its prefix, phrased on its `a.b.c.d/len` (or `x:y::z/len`) text. */
+export function cidrProblem(address: unknown, prefixLength: unknown, family: AddressFamily = "ipv4"): string | undefined {
+    if (family === "ipv6") return cidr6Problem(address, prefixLength);
     const text = `${String(address)}/${String(prefixLength)}`;
     if (typeof address !== "string" || !isIPv4(address) || typeof prefixLength !== "number" || !Number.isInteger(prefixLength)) {
         return (
@@ -86,27 +99,55 @@ export function cidrProblem(address: unknown, prefixLength: unknown): string | u
     return undefined;
 }
 
-/** An IPv4 address with its prefix, assigned to one interface. */
+function cidr6Problem(address: unknown, prefixLength: unknown): string | undefined {
+    const text = `${String(address)}/${String(prefixLength)}`;
+    if (typeof address !== "string" || typeof prefixLength !== "number" || !Number.isInteger(prefixLength) || !address.includes(":")) {
+        return (
+            `${JSON.stringify(typeof prefixLength === "number" && Number.isNaN(prefixLength) ? address : text)} is ` +
+            `not an IPv6 address with a prefix length, ${CIDR6_EXAMPLE}`
+        );
+    }
+    const problem = ipv6AddressProblem(address);
+    if (problem) return problem;
+    if (prefixLength < 1 || prefixLength > 128) return `${JSON.stringify(text)} needs a prefix length from 1 to 128, like /64`;
+    if (prefixLength < 127 && ipaddr.IPv6.networkAddressFromCIDR(text).toString() === ipaddr.IPv6.parse(address).toString())
+        return `${JSON.stringify(text)} is the subnet-router anycast address of its network: pick a host address in it`;
+    return undefined;
+}
+
+/** An IPv4 or IPv6 address with its prefix, assigned to one interface. */
 export interface InterfaceAddress {
     /** Network interface on the host, as `ip link` names it, e.g. `eth1`. */
     interface: string;
-    /** The address itself, e.g. `192.168.2.1`. */
+    /** The address itself, e.g. `192.168.2.1` (or `fd00:2::1`). */
     address: string;
-    /** Prefix length of its network, e.g. 24. */
+    /** Prefix length of its network, e.g. 24 (or 64). */
     prefixLength: number;
 }
 
 /**
  * An address with its prefix is judged as the one text users write (`192.168.2.100/24`), so that a wrong
  * address, a missing prefix and a network address each get one message naming the whole: the parts are
- * taken as they come and checked together, and the schema is typed as what it lets through.
+ * taken as they come and checked together, and the schema is typed as what it lets through. An IPv6
+ * address comes out in its canonical spelling.
  */
-export const interfaceAddressSchema = z
-    .object({ interface: interfaceSchema, address: z.unknown(), prefixLength: z.unknown() })
-    .superRefine((a, ctx) => {
-        const problem = cidrProblem(a.address, a.prefixLength);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }) as unknown as z.ZodType<InterfaceAddress, InterfaceAddress>;
+function interfaceAddressOf(family: AddressFamily): z.ZodType<InterfaceAddress, InterfaceAddress> {
+    return z
+        .object({ interface: interfaceSchema, address: z.unknown(), prefixLength: z.unknown() })
+        .superRefine((a, ctx) => {
+            const problem = cidrProblem(a.address, a.prefixLength, family);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .transform((a) => (family === "ipv6" ? { ...a, address: canonicalIPv6(a.address as string) } : a)) as unknown as z.ZodType<
+        InterfaceAddress,
+        InterfaceAddress
+    >;
+}
+
+/** An IPv4 address with its prefix on an interface. */
+export const interfaceAddressSchema = interfaceAddressOf("ipv4");
+/** An IPv6 address with its prefix on an interface. */
+export const interfaceAddress6Schema = interfaceAddressOf("ipv6");
 
 // (Each schema's fields are an object of their own, and the schema's type is written as theirs, so that each
 // field's documentation reaches the declarations a user's editor reads.)
@@ -144,6 +185,16 @@ export const directorFields = {
      * the segment VS/DR sends frames on. Only VS/TUN works without it.
      */
     dip: interfaceAddressSchema.optional(),
+    /**
+     * The IPv6 virtual IP (`fd00:145::100/64`), usually on the VIP's interface: where the `ipv6` services are.
+     * Only a cluster with an IPv6 service needs it.
+     */
+    vip6: interfaceAddress6Schema.optional(),
+    /**
+     * The director's IPv6 address on the real servers' network (`fd00:2::1/64`): the IPv6 default gateway of the
+     * VS/NAT real servers of `ipv6` services, and the segment VS/DR hands them packets on.
+     */
+    dip6: interfaceAddress6Schema.optional(),
     /**
      * The director's own address on the VIP's network, on the VIP's interface, which stays with it whichever
      * director holds the VIP: the source of its VRRP adverts (keepalived's unicast_src_ip). Only a director
@@ -226,6 +277,10 @@ export const realServerFields = {
      * Absent: their default route is left as it is. VS/NAT real servers always route through the DIP.
      */
     gateway: ipv4Schema.optional(),
+    /** The real server's IPv6 address on the director's inside network, with its interface: its address in `ipv6` services. */
+    address6: interfaceAddress6Schema.optional(),
+    /** The IPv6 default route of a VS/DR real server (a router); VS/NAT ones route IPv6 through the director's `dip6`. */
+    gateway6: ipv6Schema.optional(),
     /** Content of the test page httpd serves at `/`; absent: a heading naming the server and its address. */
     page: z.string({ error: "must be the text of the test page" }).optional(),
     /** Or the test page from a local file (pageFileOf reads one); only its path and digest reach the state. */
@@ -295,9 +350,9 @@ export type RealServerSpec = ClusterSpec["realServers"][number];
 export type BackupSpec = NonNullable<ClusterSpec["backup"]>;
 export type VrrpSpec = NonNullable<ClusterSpec["vrrp"]>;
 
-/** Names a virtual service's resource: its own name, or `<protocol>-<port>`, or `fwmark-<mark>`. */
-export function serviceName(vs: { name?: string; protocol: string; port?: number; fwmark?: number }): string {
-    return vs.name ?? (vs.fwmark !== undefined ? `fwmark-${vs.fwmark}` : `${vs.protocol}-${vs.port}`);
+/** Names a virtual service's resource: its own name, or `<protocol>-<port>` (`tcp6-80` over IPv6), or `fwmark-<mark>`. */
+export function serviceName(vs: { name?: string; protocol: string; family?: AddressFamily; port?: number; fwmark?: number }): string {
+    return vs.name ?? (vs.fwmark !== undefined ? `fwmark-${vs.fwmark}` : `${vs.protocol}${vs.family === "ipv6" ? "6" : ""}-${vs.port}`);
 }
 
 /** `a.b.c.d/len`, the form `ip address` takes. */

@@ -7,13 +7,16 @@
 // for arguments in code).
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { completeService, directorServiceSchema, ipv4Schema } from "./ipvs/serviceSchema";
+import { familyOf } from "./patterns";
+import { completeService, directorServiceSchema, ipAddressSchema, ipv4Schema, ipv6Schema } from "./ipvs/serviceSchema";
 import {
     ClusterSpec,
     clusterSchema,
     drainTimeoutSchema,
     hostNameSchema,
+    cidr,
     InterfaceAddress,
+    interfaceAddress6Schema,
     interfaceAddressSchema,
     localFileSchema,
     VirtualServiceSpec,
@@ -46,12 +49,19 @@ function checkWith<S extends z.ZodType>(
 
 type Cidr = Pick<InterfaceAddress, "address" | "prefixLength">;
 
+/** `192.168.2.0/24`, `fd00:2::/64`: the network an address with its prefix is on. */
 export function networkOf(a: Cidr): string {
-    return ipaddr.IPv4.networkAddressFromCIDR(`${a.address}/${a.prefixLength}`).toString() + `/${a.prefixLength}`;
+    const text = `${a.address}/${a.prefixLength}`;
+    return a.address.includes(":")
+        ? `${ipaddr.IPv6.networkAddressFromCIDR(text).toRFC5952String()}/${a.prefixLength}`
+        : `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${a.prefixLength}`;
 }
 
+/** Whether an address is on a network (of the same family; one of another family never is). */
 function inNetwork(address: string, network: Cidr): boolean {
-    return ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parse(network.address), network.prefixLength);
+    const a = ipaddr.parse(address);
+    const n = ipaddr.parse(network.address);
+    return a.kind() === n.kind() && a.match(n, network.prefixLength);
 }
 
 /** A problem for every value seen more than once, naming where it was first used. */
@@ -74,78 +84,25 @@ export function validateCluster(input: unknown, name: PathNamer = codePath): str
     return checkCluster(input, name).problems;
 }
 
+/** One address family's side of a cluster: the director's VIP and DIP, and the real servers' fields, by name. */
+const FAMILY_FIELDS = {
+    ipv4: { vip: "vip", dip: "dip", address: "address", gateway: "gateway", word: "", example: "192.168.2.1/24" },
+    ipv6: { vip: "vip6", dip: "dip6", address: "address6", gateway: "gateway6", word: "IPv6 ", example: "fd00:2::1/64" },
+} as const;
+
 /** The rules between the fields of a parsed cluster. */
 function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
     const { director, realServers, virtualServices } = cluster;
     const problems: string[] = [];
-    const methods = new Set(virtualServices.map((vs) => vs.forwarding));
-    const dip = director.dip;
-
-    if (!dip && (methods.has("nat") || methods.has("dr"))) {
-        problems.push(
-            `${name(["director", "dip"])}: missing: VS/NAT and VS/DR need the director's address on the real servers' ` +
-                "network (the DIP, e.g. 192.168.2.1/24), and its interface",
-        );
-    }
-    // The DIP defines the inside network; when it is itself wrong, checking real servers against it only adds noise.
-    let dipSound = dip !== undefined;
-    if (dip && methods.has("nat") && networkOf(director.vip) === networkOf(dip)) {
-        dipSound = false;
-        problems.push(
-            `${name(["director", "dip"])}: ${dip.address}/${dip.prefixLength} is on the VIP's ` +
-                `network ${networkOf(director.vip)}: ` +
-                "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
-        );
-    }
     problems.push(...pairProblems(cluster, name));
     problems.push(...serviceProblems(virtualServices, realServers, name));
-
-    // How each real server is reached: a VS/NAT one routes through the director, VS/DR and VS/TUN ones do not.
-    const used = new Map<string, Set<string>>();
-    for (const vs of virtualServices) {
-        for (const entry of vs.realServers) used.set(entry.name, (used.get(entry.name) ?? new Set()).add(vs.forwarding));
-    }
-    realServers.forEach((rs, i) => {
-        problems.push(...pageGivenTwice(rs.name, rs, ["realServers", i], name));
-        const how = used.get(rs.name) ?? new Set<string>();
-        if (how.has("nat") && (how.has("dr") || how.has("tun"))) {
-            problems.push(
-                `${name(["realServers", i, "name"])}: ${rs.name} is in a VS/NAT service and a VS/${how.has("dr") ? "DR" : "TUN"} service: ` +
-                    "a NAT real server routes its replies through the director, a DR or TUN one past it; use separate real servers",
-            );
-            return;
-        }
-        if (how.has("nat") && rs.gateway !== undefined && rs.gateway !== dip?.address) {
-            problems.push(
-                `${name(["realServers", i, "gateway"])}: a VS/NAT real server's default route goes through the DIP: ` +
-                    "leave gateway out (it is set for you)",
-            );
-        }
-        if (!how.has("nat") && rs.gateway !== undefined && rs.gateway === dip?.address) {
-            problems.push(
-                `${name(["realServers", i, "gateway"])}: ${rs.gateway} is the director's DIP: VS/DR and VS/TUN real servers ` +
-                    "answer clients past the director, which does not route their replies; use the network's router",
-            );
-        }
-        if (rs.gateway !== undefined && !inNetwork(rs.gateway, rs.address)) {
-            problems.push(
-                `${name(["realServers", i, "gateway"])}: ${rs.gateway} is not on ${rs.name}'s network ${networkOf(rs.address)}: ` +
-                    "the gateway must be directly reachable",
-            );
-        }
-        if (dipSound && dip && (how.has("nat") || how.has("dr"))) {
-            const problem = onDipNetworkProblem(
-                rs.address,
-                dip,
-                how.has("nat") ? "nat" : "dr",
-                name(["realServers", i, "address"]),
-                name(["director", "dip"]),
-            );
-            if (problem) problems.push(problem);
-        }
-    });
+    for (const family of ["ipv4", "ipv6"] as const) problems.push(...familyProblems(cluster, family, name));
+    realServers.forEach((rs, i) => problems.push(...pageGivenTwice(rs.name, rs, ["realServers", i], name)));
     duplicates(
-        realServers.map((rs, i) => ({ value: rs.address.address, path: ["realServers", i, "address"] })),
+        realServers.flatMap((rs, i) => [
+            { value: rs.address.address, path: ["realServers", i, "address"] },
+            ...(rs.address6 ? [{ value: rs.address6.address, path: ["realServers", i, "address6"] }] : []),
+        ]),
         "real server address",
         "each host appears once",
         name,
@@ -170,6 +127,105 @@ function clusterProblems(cluster: ClusterSpec, name: PathNamer): string[] {
         name,
         problems,
     );
+    return problems;
+}
+
+/**
+ * The rules of one address family: the director's VIP and DIP of that family are there when its services need
+ * them, the DIP on a network of its own for VS/NAT; each real server of its services has an address of the
+ * family, routes its replies through the DIP (VS/NAT) or past it (VS/DR, VS/TUN), on the DIP's network.
+ */
+function familyProblems(cluster: ClusterSpec, family: "ipv4" | "ipv6", name: PathNamer): string[] {
+    const { director, realServers, virtualServices } = cluster;
+    const fields = FAMILY_FIELDS[family];
+    const problems: string[] = [];
+    const services = virtualServices.filter((vs) => vs.family === family);
+    const methods = new Set(services.map((vs) => vs.forwarding));
+    const vip = director[fields.vip];
+    const dip = director[fields.dip];
+    if (family === "ipv6" && services.length > 0) {
+        if (!vip)
+            problems.push(
+                `${name(["director", "vip6"])}: missing: ${name(["virtualServices", virtualServices.indexOf(services[0]!), "family"])} ` +
+                    "is ipv6: give the director an IPv6 VIP, like fd00:145::100/64",
+            );
+        if (cluster.backup)
+            problems.push(
+                `${name(["virtualServices", virtualServices.indexOf(services[0]!), "family"])}: a director pair moves IPv4 ` +
+                    "addresses only (one VRRP instance): ipv6 services need a single director",
+            );
+    }
+    if (!dip && (methods.has("nat") || methods.has("dr"))) {
+        problems.push(
+            `${name(["director", fields.dip])}: missing: VS/NAT and VS/DR need the director's ${fields.word}address on the real ` +
+                `servers' network (the DIP, e.g. ${fields.example}), and its interface`,
+        );
+    }
+    // The DIP defines the inside network; when it is itself wrong, checking real servers against it only adds noise.
+    let dipSound = dip !== undefined;
+    if (dip && vip && methods.has("nat") && networkOf(vip) === networkOf(dip)) {
+        dipSound = false;
+        problems.push(
+            `${name(["director", fields.dip])}: ${cidr(dip)} is on the VIP's network ${networkOf(vip)}: ` +
+                "VS/NAT needs the real servers on a separate inside network; give the DIP an address of that network",
+        );
+    }
+    // How each real server is reached in this family: a VS/NAT one routes through the director, VS/DR and VS/TUN ones do not.
+    const used = new Map<string, Set<string>>();
+    for (const vs of services) {
+        for (const entry of vs.realServers) used.set(entry.name, (used.get(entry.name) ?? new Set()).add(vs.forwarding));
+    }
+    realServers.forEach((rs, i) => {
+        const how = used.get(rs.name) ?? new Set<string>();
+        const address = rs[fields.address];
+        const gateway = rs[fields.gateway];
+        if (!address) {
+            if (how.size > 0)
+                problems.push(
+                    `${name(["realServers", i, "address6"])}: missing: ${rs.name} is in an ipv6 service: give it an IPv6 ` +
+                        "address on the real servers' network, like fd00:2::100/64",
+                );
+            else if (gateway !== undefined)
+                problems.push(`${name(["realServers", i, "gateway6"])}: ${rs.name} has no address6: set it too, or leave gateway6 out`);
+            return;
+        }
+        if (how.has("nat") && (how.has("dr") || how.has("tun"))) {
+            problems.push(
+                `${name(["realServers", i, "name"])}: ${rs.name} is in a VS/NAT service and a VS/${how.has("dr") ? "DR" : "TUN"} service` +
+                    `${family === "ipv6" ? " over IPv6" : ""}: a NAT real server routes its replies through the director, a DR or TUN ` +
+                    "one past it; use separate real servers",
+            );
+            return;
+        }
+        if (how.has("nat") && gateway !== undefined && gateway !== dip?.address) {
+            problems.push(
+                `${name(["realServers", i, fields.gateway])}: a VS/NAT real server's default route goes through the ` +
+                    `${family === "ipv6" ? "director's dip6" : "DIP"}: leave ${fields.gateway} out (it is set for you)`,
+            );
+        }
+        if (!how.has("nat") && gateway !== undefined && gateway === dip?.address) {
+            problems.push(
+                `${name(["realServers", i, fields.gateway])}: ${gateway} is the director's ${fields.dip.toUpperCase()}: VS/DR and ` +
+                    "VS/TUN real servers answer clients past the director, which does not route their replies; use the network's router",
+            );
+        }
+        if (gateway !== undefined && !inNetwork(gateway, address)) {
+            problems.push(
+                `${name(["realServers", i, fields.gateway])}: ${gateway} is not on ${rs.name}'s network ${networkOf(address)}: ` +
+                    "the gateway must be directly reachable",
+            );
+        }
+        if (dipSound && dip && (how.has("nat") || how.has("dr"))) {
+            const problem = onDipNetworkProblem(
+                address,
+                dip,
+                how.has("nat") ? "nat" : "dr",
+                name(["realServers", i, fields.address]),
+                name(["director", fields.dip]),
+            );
+            if (problem) problems.push(problem);
+        }
+    });
     return problems;
 }
 
@@ -233,7 +289,7 @@ function pairProblems({ director, backup }: ClusterSpec, name: PathNamer): strin
     return problems;
 }
 
-type ServiceShape = Pick<VirtualServiceSpec, "protocol" | "port" | "fwmark" | "ports" | "forwarding">;
+type ServiceShape = Pick<VirtualServiceSpec, "protocol" | "family" | "port" | "fwmark" | "ports" | "forwarding">;
 
 /** What identifies a service: a port, or a firewall mark with its ports; each (protocol, port) and mark once. */
 function identityProblems(vs: ServiceShape, at: (...rest: Path) => Path, name: PathNamer, taken: Map<string, Path>): string[] {
@@ -246,7 +302,12 @@ function identityProblems(vs: ServiceShape, at: (...rest: Path) => Path, name: P
         problems.push(`${name(at("ports"))}: only a firewall-mark service takes ports: set fwmark, or leave ports out`);
     }
     const where = at(vs.fwmark !== undefined ? "ports" : "port");
-    const claims = vs.fwmark !== undefined ? (vs.ports ?? []).map((p) => `${vs.protocol} port ${p}`) : [`${vs.protocol} port ${vs.port}`];
+    // An IPv4 and an IPv6 service may share a port: they are on different VIPs.
+    const over = vs.family === "ipv6" ? " over IPv6" : "";
+    const claims =
+        vs.fwmark !== undefined
+            ? (vs.ports ?? []).map((p) => `${vs.protocol} port ${p}${over}`)
+            : [`${vs.protocol} port ${vs.port}${over}`];
     if (vs.fwmark !== undefined) claims.push(`fwmark ${vs.fwmark}`);
     for (const claim of claims) {
         const earlier = taken.get(claim);
@@ -303,7 +364,7 @@ function serviceProblems(virtualServices: VirtualServiceSpec[], realServers: { n
     const taken = new Map<string, Path>();
     virtualServices.forEach((vs, s) => {
         const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
-        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name));
+        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name), ...ipv6ServiceProblems(vs, at, name));
         vs.realServers.forEach((entry, e) => {
             if (!known.has(entry.name)) {
                 problems.push(
@@ -363,6 +424,10 @@ export const directorArgsFields: {
      * the segment VS/DR hands real servers their packets on (e.g. 192.168.2.1/24 on eth2). Not needed for VS/TUN only.
      */
     dip: z.ZodOptional<typeof interfaceAddressSchema>;
+    /** The IPv6 virtual IP, where the `ipv6` services are (e.g. fd00:145::100/64 on eth1). */
+    vip6: z.ZodOptional<typeof interfaceAddress6Schema>;
+    /** The director's IPv6 address on the real servers' network, for VS/NAT and VS/DR `ipv6` services (e.g. fd00:2::1/64 on eth2). */
+    dip6: z.ZodOptional<typeof interfaceAddress6Schema>;
     /** The virtual services on the VIP, each with its real servers. */
     virtualServices: z.ZodArray<typeof directorServiceSchema>;
     /** Seconds a real server being removed or set to weight 0 gets for its active connections to end. Default: 30. */
@@ -371,6 +436,8 @@ export const directorArgsFields: {
     hostName: hostNameSchema,
     vip: interfaceAddressSchema,
     dip: interfaceAddressSchema.optional(),
+    vip6: interfaceAddress6Schema.optional(),
+    dip6: interfaceAddress6Schema.optional(),
     virtualServices: z.array(directorServiceSchema),
     drainTimeout: drainTimeoutSchema,
 };
@@ -389,34 +456,51 @@ export function checkDirectorArgs(args: unknown, name: PathNamer = codePath): Ch
     return checkWith(directorArgsSchema, args, name, directorProblems);
 }
 
-function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name: PathNamer): string[] {
+function directorProblems({ vip, dip, vip6, dip6, virtualServices }: DirectorArgsSpec, name: PathNamer): string[] {
     const problems: string[] = [];
-    const methods = new Set(virtualServices.map((vs) => vs.forwarding));
-    if (!dip && (methods.has("nat") || methods.has("dr"))) {
-        problems.push(`${name(["dip"])}: missing: VS/NAT and VS/DR need the director's address on the real servers' network`);
-    }
-    const natOnVipNetwork = dip !== undefined && methods.has("nat") && networkOf(vip) === networkOf(dip);
-    if (natOnVipNetwork && dip) {
-        problems.push(
-            `${name(["dip"])}: ${dip.address}/${dip.prefixLength} is on the VIP's network ${networkOf(vip)}: VS/NAT ` +
-                `needs the real servers on a separate inside network; give the DIP an address of that network`,
-        );
+    const sides = { ipv4: { vip, dip, vipName: "vip", dipName: "dip" }, ipv6: { vip: vip6, dip: dip6, vipName: "vip6", dipName: "dip6" } };
+    // Each family on its own: its VIP, its DIP, and its services' real servers on the DIP's network.
+    const natOnVipNetwork = { ipv4: false, ipv6: false };
+    for (const family of ["ipv4", "ipv6"] as const) {
+        const side = sides[family];
+        const methods = new Set(virtualServices.filter((vs) => vs.family === family).map((vs) => vs.forwarding));
+        if (methods.size === 0) continue;
+        if (!side.vip)
+            problems.push(`${name([side.vipName])}: missing: an ipv6 service needs the director's IPv6 VIP, like fd00:145::100/64`);
+        if (!side.dip && (methods.has("nat") || methods.has("dr"))) {
+            problems.push(
+                `${name([side.dipName])}: missing: VS/NAT and VS/DR need the director's ${family === "ipv6" ? "IPv6 " : ""}address on ` +
+                    "the real servers' network",
+            );
+        }
+        natOnVipNetwork[family] = !!side.vip && !!side.dip && methods.has("nat") && networkOf(side.vip) === networkOf(side.dip);
+        if (natOnVipNetwork[family] && side.dip && side.vip) {
+            problems.push(
+                `${name([side.dipName])}: ${cidr(side.dip)} is on the VIP's network ${networkOf(side.vip)}: VS/NAT ` +
+                    `needs the real servers on a separate inside network; give the DIP an address of that network`,
+            );
+        }
     }
     const taken = new Map<string, Path>();
     virtualServices.forEach((vs, s) => {
         const at = (...rest: Path): Path => ["virtualServices", s, ...rest];
-        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name));
+        problems.push(...identityProblems(vs, at, name, taken), ...healthCheckProblems(vs, at, name), ...ipv6ServiceProblems(vs, at, name));
+        const side = sides[vs.family];
         vs.realServers.forEach((entry, e) => {
             const mapping = portMappingProblem(vs, entry.port, name(at("realServers", e, "port")));
             if (mapping) problems.push(mapping);
-            if (!dip || natOnVipNetwork || vs.forwarding === "tun") return;
             const where = name(at("realServers", e, "address"));
+            if (familyOf(entry.address) !== vs.family) {
+                problems.push(`${where}: ${entry.address} is not an ${FAMILY_WORD[vs.family]} address, and the service is ${vs.family}`);
+                return;
+            }
+            if (!side.dip || natOnVipNetwork[vs.family] || vs.forwarding === "tun") return;
             const problem = onDipNetworkProblem(
-                { address: entry.address, prefixLength: dip.prefixLength },
-                dip,
+                { address: entry.address, prefixLength: side.dip.prefixLength },
+                side.dip,
                 vs.forwarding,
                 where,
-                name(["dip"]),
+                name([side.dipName]),
             );
             if (problem) problems.push(problem);
         });
@@ -424,8 +508,36 @@ function directorProblems({ vip, dip, virtualServices }: DirectorArgsSpec, name:
     return problems;
 }
 
+const FAMILY_WORD = { ipv4: "IPv4", ipv6: "IPv6" } as const;
+
+/** What an ipv6 service cannot have here: a firewall mark, VS/TUN, a persistence netmask. */
+function ipv6ServiceProblems(
+    vs: Pick<VirtualServiceSpec, "family" | "fwmark" | "forwarding" | "persistence">,
+    at: (...rest: Path) => Path,
+    name: PathNamer,
+): string[] {
+    if (vs.family !== "ipv6") return [];
+    const problems: string[] = [];
+    if (vs.fwmark !== undefined)
+        problems.push(
+            `${name(at("fwmark"))}: a firewall-mark service is IPv4 only (the director marks packets in an IPv4 nftables ` +
+                "table): give the ipv6 service a port",
+        );
+    if (vs.forwarding === "tun")
+        problems.push(
+            `${name(at("forwarding"))}: VS/TUN over IPv6 is not supported (the real servers would need ip6tnl tunnels): ` +
+                "use nat or dr for an ipv6 service",
+        );
+    if (vs.persistence?.netmask !== undefined)
+        problems.push(
+            `${name(at("persistence", "netmask"))}: a netmask is IPv4's: an ipv6 service's persistence holds each client ` +
+                "address on its own; leave the netmask out",
+        );
+    return problems;
+}
+
 /** A RealServer's arguments as checked. */
-const realServerVipSchema = z.object({ address: ipv4Schema, forwarding: z.enum(["dr", "tun"]) });
+const realServerVipSchema = z.object({ address: ipAddressSchema, forwarding: z.enum(["dr", "tun"]) });
 
 export const realServerArgsFields: {
     /** The real server's name on the host (its unit, state directory, and default page). */
@@ -437,7 +549,11 @@ export const realServerArgsFields: {
      * director). Absent: the default route is left as it is.
      */
     gateway: z.ZodOptional<typeof ipv4Schema>;
-    /** The VIPs it serves by VS/DR (on lo) or VS/TUN (on tunl0); none for VS/NAT. */
+    /** Its IPv6 address on the same network and interface (`ipv6` services), e.g. fd00:2::100/64 on eth1. */
+    address6: z.ZodOptional<typeof interfaceAddress6Schema>;
+    /** Its IPv6 default route: the director's dip6 for VS/NAT, a router for VS/DR. Absent: left as it is. */
+    gateway6: z.ZodOptional<typeof ipv6Schema>;
+    /** The VIPs (either family) it serves by VS/DR (on lo) or VS/TUN (on tunl0, IPv4 only); none for VS/NAT. */
     vips: z.ZodDefault<z.ZodArray<typeof realServerVipSchema>>;
     /** Text of the test page httpd serves at `/`. Default: a heading with the server's name and address. */
     page: z.ZodOptional<z.ZodString>;
@@ -447,6 +563,8 @@ export const realServerArgsFields: {
     hostName: hostNameSchema,
     address: interfaceAddressSchema,
     gateway: ipv4Schema.optional(),
+    address6: interfaceAddress6Schema.optional(),
+    gateway6: ipv6Schema.optional(),
     vips: z.array(realServerVipSchema).default([]),
     page: z.string({ error: "must be the text of the test page" }).optional(),
     pageFile: localFileSchema.optional(),
@@ -468,6 +586,17 @@ export function checkRealServerArgs(args: unknown, name: PathNamer = codePath): 
                   `${name(["gateway"])}: ${rs.gateway} is not on the real server's network ${networkOf(rs.address)}: the gateway must be directly reachable`,
               ]
             : []),
+        ...(rs.gateway6 !== undefined && (!rs.address6 || !inNetwork(rs.gateway6, rs.address6))
+            ? [
+                  `${name(["gateway6"])}: ${rs.gateway6} is not on the real server's IPv6 network ` +
+                      `${rs.address6 ? networkOf(rs.address6) : "(no address6)"}: the gateway must be directly reachable`,
+              ]
+            : []),
+        ...rs.vips.flatMap((v, i) =>
+            familyOf(v.address) === "ipv6" && v.forwarding === "tun"
+                ? [`${name(["vips", i, "forwarding"])}: VS/TUN over IPv6 is not supported (it would need ip6tnl): use dr`]
+                : [],
+        ),
         ...pageGivenTwice(rs.hostName, rs, [], name),
     ]);
 }

@@ -27,6 +27,8 @@ export interface AddressesLive {
     addresses: Record<string, { interface: string }>;
     /** The default route found (absent when there is none). */
     defaultRoute?: { via: string; interface: string };
+    /** The IPv6 default route found (read only when the fact has one). */
+    defaultRoute6?: { via: string; interface: string };
     /** Whether the unit that restores them at boot is in place and enabled. */
     persisted: boolean;
 }
@@ -38,6 +40,7 @@ export function unitName(name: string): string {
 function interfacesOf(fact: AddressesFact): string[] {
     const all = Object.values(fact.addresses).map((a) => a.interface);
     if (fact.defaultRoute) all.push(fact.defaultRoute.interface);
+    if (fact.defaultRoute6) all.push(fact.defaultRoute6.interface);
     return [...new Set(all)];
 }
 
@@ -46,18 +49,24 @@ function linksToRestore(fact: AddressesFact): string[] {
     return interfacesOf(fact).filter((d) => d !== "lo" && d !== "tunl0");
 }
 
-/** The `ip` commands that apply the fact; each is idempotent (`replace`). */
+/**
+ * The `ip` commands that apply the fact; each is idempotent (`replace`). An IPv6 address skips duplicate address
+ * detection (`nodad`): it is usable at once, where DAD would hold it back (tentative) for a second or more.
+ */
 function startCommands(fact: AddressesFact): string[] {
     const commands: string[] = [];
     for (const dev of interfacesOf(fact)) commands.push(`link set dev ${dev} up`);
-    for (const [address, { interface: dev }] of Object.entries(fact.addresses)) commands.push(`address replace ${address} dev ${dev}`);
+    for (const [address, { interface: dev }] of Object.entries(fact.addresses))
+        commands.push(`address replace ${address} dev ${dev}${address.includes(":") ? " nodad" : ""}`);
     if (fact.defaultRoute) commands.push(`route replace default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
+    if (fact.defaultRoute6) commands.push(`-6 route replace default via ${fact.defaultRoute6.via} dev ${fact.defaultRoute6.interface}`);
     return commands;
 }
 
 function stopCommands(fact: AddressesFact): string[] {
     const commands: string[] = [];
     if (fact.defaultRoute) commands.push(`route del default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
+    if (fact.defaultRoute6) commands.push(`-6 route del default via ${fact.defaultRoute6.via} dev ${fact.defaultRoute6.interface}`);
     for (const [address, { interface: dev }] of Object.entries(fact.addresses)) commands.push(`address del ${address} dev ${dev}`);
     return commands;
 }
@@ -66,7 +75,7 @@ function stopCommands(fact: AddressesFact): string[] {
 export function addressesUnit(fact: AddressesFact): string {
     for (const value of [fact.description, ...Object.keys(fact.addresses), ...Object.values(fact.addresses).map((a) => a.interface)])
         unitSafe(value);
-    if (fact.defaultRoute) [fact.defaultRoute.via, fact.defaultRoute.interface].forEach(unitSafe);
+    for (const route of [fact.defaultRoute, fact.defaultRoute6]) if (route) [route.via, route.interface].forEach(unitSafe);
     // The loopback interface is there before any unit; tunl0 appears when ipip is loaded (modules-load.d, early at boot).
     const devices = interfacesOf(fact)
         .filter((d) => d !== "lo")
@@ -104,6 +113,9 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             fact.defaultRoute
                 ? '[ -e "$state"/default-route.orig ] || ip -4 route show default | head -n 1 > "$state"/default-route.orig'
                 : "",
+            fact.defaultRoute6
+                ? '[ -e "$state"/default-route6.orig ] || ip -6 route show default | head -n 1 > "$state"/default-route6.orig'
+                : "",
             "# Interfaces found down are put down again on delete (lo and tunl0 aside: always up, or gone with ipip).",
             '[ -e "$state"/links-down.orig ] || {',
             sh`    for dev in ${words(linksToRestore(fact))}; do`,
@@ -118,12 +130,14 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
         ),
         read: lines(
             preamble(fact.hostName),
-            // Every IPv4 address and the default route, raw, from one ip process (a process costs tens of
+            // Every address and the (IPv4) default route, raw, from one ip process (a process costs tens of
             // milliseconds on a slow host, every refresh): parseAddressesRead picks out the wanted ones.
-            "ip -o -4 -batch - <<'EOF'",
+            "ip -o -batch - <<'EOF'",
             "address show",
             fact.defaultRoute ? "route show default" : "",
             "EOF",
+            // (ip's batch takes no family option: the IPv6 default route is a process of its own, marked.)
+            fact.defaultRoute6 ? "ip -6 route show default | sed 's/^/inet6-route /'" : "",
             `${fileHolds(path, text)} && ${ownUnitEnabled(unit)} || echo "persisted false"`,
             "true",
         ),
@@ -135,6 +149,11 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
                 '$(cat "$state"/default-route.orig)"',
             "fi",
             'rm -f "$state"/default-route.orig',
+            'if [ -s "$state"/default-route6.orig ] && [ -z "$(ip -6 route show default)" ]; then',
+            '    ip -6 route replace $(cat "$state"/default-route6.orig) || warn "could not restore the IPv6 default route: ' +
+                '$(cat "$state"/default-route6.orig)"',
+            "fi",
+            'rm -f "$state"/default-route6.orig',
             'if [ -e "$state"/links-down.orig ]; then',
             '    for dev in $(cat "$state"/links-down.orig); do [ -e "/sys/class/net/$dev" ] && ip link set dev "$dev" down; done',
             '    rm -f "$state"/links-down.orig',
@@ -147,12 +166,14 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
 export function parseAddressesRead(stdout: string, fact: AddressesFact): AddressesLive {
     const live: AddressesLive = { addresses: {}, persisted: true };
     for (const line of stdout.split("\n")) {
-        // `address show`: "2: eth1    inet 192.168.2.1/24 brd … scope global eth1…" (a VLAN's name may carry "@link").
-        const inet = /^\d+:\s+([^\s@]+)\S*\s+inet\s+(\S+)/.exec(line);
+        // `address show`: "2: eth1    inet 192.168.2.1/24 brd … scope global eth1…", "… inet6 fd00:2::1/64 scope global …"
+        // (a VLAN's name may carry "@link").
+        const inet = /^\d+:\s+([^\s@]+)\S*\s+inet6?\s+(\S+)/.exec(line);
         if (inet && fact.addresses[inet[2]!]?.interface === inet[1]) live.addresses[inet[2]!] = { interface: inet[1]! };
-        // `route show default`: the first "default via X dev Y …" line.
-        const route = /^default via (\S+) dev (\S+)/.exec(line);
-        if (route && !live.defaultRoute) live.defaultRoute = { via: route[1]!, interface: route[2]! };
+        // `route show default`: the first "default via X dev Y …" line (of IPv6's, marked).
+        const route = /^(inet6-route )?default via (\S+) dev (\S+)/.exec(line);
+        const field = route?.[1] ? "defaultRoute6" : "defaultRoute";
+        if (route && !live[field]) live[field] = { via: route[2]!, interface: route[3]! };
         if (line === "persisted false") live.persisted = false;
     }
     return live;

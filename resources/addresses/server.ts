@@ -12,6 +12,11 @@ export const addressesFact = scripted<AddressesState>({
     scripts: (d) => addressesScripts(d),
     live: (stdout, state) => {
         const live = parseAddressesRead(stdout, state);
-        return { addresses: live.addresses, persisted: live.persisted, ...(state.defaultRoute ? { defaultRoute: live.defaultRoute } : {}) };
+        return {
+            addresses: live.addresses,
+            persisted: live.persisted,
+            ...(state.defaultRoute ? { defaultRoute: live.defaultRoute } : {}),
+            ...(state.defaultRoute6 ? { defaultRoute6: live.defaultRoute6 } : {}),
+        };
     },
 });

@@ -162,7 +162,8 @@ export function answersScript(director: string, entries: string[]): string {
         "export LC_ALL=C",
         sh`for entry in ${words(entries)}; do`,
         "    (",
-        '        if why=$(timeout 1 bash -c \'exec 3<>"/dev/tcp/${1%:*}/${1##*:}"\' _ "$entry" 2>&1); then answer=connected',
+        // (An IPv6 entry is `[ADDRESS]:PORT`: /dev/tcp takes the address without its brackets.)
+        '        if why=$(timeout 1 bash -c \'h=${1%:*}; h=${h#\\[}; exec 3<>"/dev/tcp/${h%\\]}/${1##*:}"\' _ "$entry" 2>&1); then answer=connected',
         '        else case "$why" in *"Connection refused"*) answer=refused ;; *) answer=silent ;; esac; fi',
         '        echo "answers $entry $answer"',
         "    ) &",

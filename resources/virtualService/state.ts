@@ -9,17 +9,22 @@ import { z } from "zod";
 import { drainTimeoutSchema, hostNameSchema } from "../../src/spec";
 import { entryKey, isFirewallMark, RealServerEntry, ServiceTable, VirtualService } from "../../src/ipvs/model";
 import { splitHostPort } from "../../src/ipvs/parse";
-import { isIPv4 } from "../../src/patterns";
-import { checkFlags, forwardingSchema, ipv4Schema, protocolSchema, serviceFields, weightSchema } from "../../src/ipvs/serviceSchema";
+import { hostPort, isIP } from "../../src/patterns";
+import { checkFlags, forwardingSchema, protocolSchema, serviceFields, weightSchema } from "../../src/ipvs/serviceSchema";
 
-/** `192.168.2.100:80`: a real server's key, as ipvsadm prints the entry. */
+/** `192.168.2.100:80`, `[fd00:2::100]:80`: a real server's key, as ipvsadm prints the entry. */
 const entryKeySchema = z.string().refine(
     (key) => {
         const { address, port } = splitHostPort(key);
-        return isIPv4(address) && /:\d{1,5}$/.test(key) && port <= 65535;
+        return isIP(address) && /:\d{1,5}$/.test(key) && port <= 65535 && hostPort(address, port) === key;
     },
-    { error: (iss) => `${JSON.stringify(iss.input)} is not address:port` },
+    { error: (iss) => `${JSON.stringify(iss.input)} is not address:port (an IPv6 address in brackets, as ipvsadm prints it)` },
 );
+
+/** The virtual IP of a service: either family, an IPv6 one as ipvsadm prints it. */
+const serviceAddressSchema = z.string({ error: "must be an IPv4 or IPv6 address" }).refine(isIP, {
+    error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address or an IPv6 address as ipvsadm prints it`,
+});
 
 export const virtualServiceStateFields = {
     /** The director's name in pulumi-lvs (its state directory). */
@@ -27,7 +32,7 @@ export const virtualServiceStateFields = {
     /** Transport protocol (with `address` and `port`); absent for a firewall-mark service. */
     protocol: protocolSchema.optional(),
     /** The virtual IP. */
-    address: ipv4Schema.optional(),
+    address: serviceAddressSchema.optional(),
     /** Port clients connect to. */
     port: serviceFields.port,
     /** Firewall mark, instead of protocol, address and port (`ipvsadm -f`). */

@@ -5,6 +5,7 @@
 // the same model is what a live table parses into, so desired and live
 // compare field by field (as kube-proxy's VirtualServer/RealServer and
 // cloudflare/ipvs's Service/Destination do).
+import { hostPort } from "../patterns";
 import type { HealthCheck } from "./serviceSchema";
 
 /** Transport protocols of a virtual service (`-t`, `-u`, `--sctp-service`). */
@@ -92,21 +93,24 @@ export function isFirewallMark(service: AddressedService | FirewallMarkService):
 
 const PROTOCOL_OPTION: Record<Protocol, string> = { tcp: "-t", udp: "-u", sctp: "--sctp-service" };
 
-/** How ipvsadm names a service on its command line: `-t 192.168.145.100:80`, `-f 7` (as separate words). */
+/**
+ * How ipvsadm names a service on its command line: `-t 192.168.145.100:80`, `-t [fd00:145::100]:80`, `-f 7`
+ * (as separate words).
+ */
 export function serviceArgument(service: AddressedService | FirewallMarkService): string[] {
     return isFirewallMark(service)
         ? ["-f", String(service.fwmark)]
-        : [PROTOCOL_OPTION[service.protocol], `${service.address}:${service.port}`];
+        : [PROTOCOL_OPTION[service.protocol], hostPort(service.address, service.port)];
 }
 
-/** A readable, unique key of a service: `tcp 192.168.145.100:80`, `fwmark 7`. */
+/** A readable, unique key of a service, as ipvsadm lists it: `tcp 192.168.145.100:80`, `tcp [fd00:145::100]:80`, `fwmark 7`. */
 export function serviceKey(service: AddressedService | FirewallMarkService): string {
-    return isFirewallMark(service) ? `fwmark ${service.fwmark}` : `${service.protocol} ${service.address}:${service.port}`;
+    return isFirewallMark(service) ? `fwmark ${service.fwmark}` : `${service.protocol} ${hostPort(service.address, service.port)}`;
 }
 
-/** A real server's key within its service, as ipvsadm prints it: `192.168.2.100:80`. */
+/** A real server's key within its service, as ipvsadm prints it: `192.168.2.100:80`, `[fd00:2::100]:80`. */
 export function entryKey(entry: Pick<RealServerEntry, "address" | "port">): string {
-    return `${entry.address}:${entry.port}`;
+    return hostPort(entry.address, entry.port);
 }
 
 /** True when two services are the same apart from their real servers. */

@@ -1,6 +1,7 @@
 // The model in ipvsadm's own text: the options of a service and of a real
 // server entry, the rules exactly as `ipvsadm-save -n` prints them (what
 // /etc/ipvsadm.rules holds), and `ipvsadm -L -n` style listings.
+import { hostPort } from "../patterns";
 import { entryKey, ForwardingMethod, isFirewallMark, RealServerEntry, serviceArgument, ServiceTable, VirtualService } from "./model";
 
 const FORWARDING_OPTION: Record<ForwardingMethod, string> = { nat: "-m", dr: "-g", tun: "-i" };
@@ -38,7 +39,7 @@ export function listing(table: ServiceTable): string {
     const { service } = table;
     const head = isFirewallMark(service)
         ? `FWM  ${service.fwmark}`
-        : `${service.protocol.toUpperCase().padEnd(4)} ${service.address}:${service.port}`;
+        : `${service.protocol.toUpperCase().padEnd(4)} ${hostPort(service.address, service.port)}`;
     let line = `${head} ${service.scheduler}`;
     if (service.flags.length > 0) line += ` (${service.flags.join(",")})`;
     if (service.persistence) {

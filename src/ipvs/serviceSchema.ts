@@ -6,7 +6,7 @@
 // the components' arguments and of the normalized spec are derived from them.
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { isIPv4 } from "../patterns";
+import { canonicalIPv6, ipv6AddressProblem, isIPv4 } from "../patterns";
 import {
     DEFAULT_SCHEDULER,
     FORWARDING_METHODS,
@@ -40,6 +40,30 @@ export const portSchema = (what: string) =>
 export const ipv4Schema = z.string({ error: "must be an IPv4 address" }).refine(isIPv4, {
     error: (iss) => `${JSON.stringify(iss.input)} is not an IPv4 address`,
 });
+
+/** An IPv6 address, in the spelling the host prints it (RFC 5952): `fd00:2::100`. */
+export const ipv6Schema = z
+    .string({ error: "must be an IPv6 address" })
+    .superRefine((a, ctx) => {
+        const problem = ipv6AddressProblem(a);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform(canonicalIPv6);
+
+/** An address of either family (a real server's in a director's service): IPv6 in the host's spelling. */
+export const ipAddressSchema = z
+    .string({ error: "must be an IPv4 or IPv6 address" })
+    .superRefine((a, ctx) => {
+        if (isIPv4(a)) return;
+        const problem = a.includes(":") ? ipv6AddressProblem(a) : `${JSON.stringify(a)} is not an IPv4 or IPv6 address`;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .transform((a) => (isIPv4(a) ? a : canonicalIPv6(a)));
+
+/** The address families of a virtual service. */
+export const ADDRESS_FAMILIES = ["ipv4", "ipv6"] as const;
+/** A virtual service's family when it names none. */
+export const DEFAULT_FAMILY = "ipv4";
 
 export const weightSchema = z
     .number({ error: `must be a number from 0 to ${MAX_WEIGHT}` })
@@ -206,6 +230,15 @@ export const serviceFields = {
     name: z.string({ error: "must be a name for the service's resource" }).optional(),
     /** Transport protocol: `tcp`, `udp` or `sctp`. Default: `tcp`. */
     protocol: protocolSchema.default(DEFAULT_PROTOCOL),
+    /**
+     * The service's address family: `ipv4` (on the VIP, to the real servers' addresses) or `ipv6` (on the director's
+     * `vip6`, to the real servers' `address6`). Default: `ipv4`.
+     */
+    family: z
+        .enum(ADDRESS_FAMILIES, {
+            error: (iss) => `unknown address family ${JSON.stringify(iss.input)}: use ipv4 (the VIP) or ipv6 (the director's vip6)`,
+        })
+        .default(DEFAULT_FAMILY),
     /** Port clients connect to on the VIP. Default: 80, unless the service has a firewall mark. */
     port: portSchema("the virtual service port").optional(),
     /**
@@ -284,10 +317,10 @@ export const clusterEntrySchema: z.ZodObject<
 /** A real server's entry in a director's service: the server by address. */
 export const directorEntrySchema: z.ZodObject<
     {
-        /** The real server's address (RIP). */
-        address: typeof ipv4Schema;
+        /** The real server's address (RIP), of the service's family. */
+        address: typeof ipAddressSchema;
     } & typeof entryFields
-> = z.object({ address: ipv4Schema, ...entryFields });
+> = z.object({ address: ipAddressSchema, ...entryFields });
 
 /** A virtual service of a cluster: its real servers by name. */
 export const clusterServiceSchema: z.ZodObject<

@@ -359,6 +359,7 @@ describe("LvsCluster with VS/DR, VS/TUN and firewall-mark services", () => {
                 { ...spec.virtualServices[0]!, realServers: [{ name: "rs1", weight: 1, port: 80 }] },
                 {
                     protocol: "tcp",
+                    family: "ipv4",
                     port: 8000,
                     scheduler: "rr",
                     flags: [],
@@ -376,6 +377,64 @@ describe("LvsCluster with VS/DR, VS/TUN and firewall-mark services", () => {
             defaultRoute: { via: "192.168.2.1", interface: "eth1" },
         });
         expect(all.get("mixed-director-sysctls")!.inputs.values["net.ipv4.ip_forward"]).toBe("1");
+    });
+});
+
+describe("LvsCluster with IPv6 services beside IPv4 ones", () => {
+    /** The VS/DR cluster with the director's IPv6 addresses, each real server's, and one IPv6 service by `forwarding`. */
+    async function dualStack(name: string, forwarding: "nat" | "dr") {
+        const { LvsCluster } = await import("../../components");
+        const config = drConfig();
+        Object.assign(config.director, { vip6: "fd00:145::100/64", dip6: "fd00:2::1/64" });
+        config.virtualServices.push({ port: 80, family: "ipv6", forwarding });
+        config.realServers.forEach((rs, i) =>
+            Object.assign(rs, { address6: `fd00:2::${100 + i}/64`, gateway6: forwarding === "dr" ? "fd00:2::254" : undefined }),
+        );
+        const cluster = new LvsCluster(name, { ...parseClusterConfig(config, keyFileEnv).spec, privateKey: "K" });
+        await value(cluster.ipvsRules);
+        await settled();
+        return { cluster, all: custom(`${name}-`) };
+    }
+
+    it("VS/NAT over IPv6: the director holds both VIPs and forwards IPv6 only; real servers route IPv6 through its dip6", async () => {
+        const { cluster, all } = await dualStack("v6nat", "nat");
+        expect(all.get("v6nat-director-addresses")!.inputs.addresses).toEqual({
+            "192.168.145.100/24": { interface: "eth1" },
+            "192.168.2.1/24": { interface: "eth2" },
+            "fd00:145::100/64": { interface: "eth1" },
+            "fd00:2::1/64": { interface: "eth2" },
+        });
+        expect(all.get("v6nat-director-sysctls")!.inputs.values).toMatchObject({ "net.ipv6.conf.all.forwarding": "1" });
+        expect(all.get("v6nat-director-sysctls")!.inputs.values).not.toHaveProperty(["net.ipv4.ip_forward"]);
+        expect(all.get("v6nat-rs1-addresses")!.inputs).toMatchObject({
+            addresses: {
+                "192.168.2.100/24": { interface: "eth1" },
+                "fd00:2::100/64": { interface: "eth1" },
+                "192.168.145.100/32": { interface: "lo" },
+            },
+            defaultRoute: { via: "192.168.2.254", interface: "eth1" },
+            defaultRoute6: { via: "fd00:2::1", interface: "eth1" },
+        });
+        // One resource per service, the IPv6 one named apart from the IPv4 one on the same port.
+        expect(all.get("v6nat-director-tcp6-80")!.inputs).toMatchObject({
+            address: "fd00:145::100",
+            port: 80,
+            realServers: { "[fd00:2::100]:80": { forwarding: "nat", weight: 1 }, "[fd00:2::101]:80": { forwarding: "nat", weight: 1 } },
+        });
+        expect(await value(cluster.ipvsRules)).toContain("-A -t [fd00:145::100]:80 -s rr");
+    });
+
+    it("VS/DR over IPv6: the IPv6 VIP on each real server's lo as /128, its IPv6 route the router, the director not forwarding", async () => {
+        const { all } = await dualStack("v6dr", "dr");
+        expect(all.get("v6dr-rs2-addresses")!.inputs).toMatchObject({
+            addresses: {
+                "fd00:2::101/64": { interface: "eth1" },
+                "fd00:145::100/128": { interface: "lo" },
+                "192.168.145.100/32": { interface: "lo" },
+            },
+            defaultRoute6: { via: "fd00:2::254", interface: "eth1" },
+        });
+        expect(all.get("v6dr-director-sysctls")!.inputs.values).not.toHaveProperty(["net.ipv6.conf.all.forwarding"]);
     });
 });
 
@@ -419,9 +478,9 @@ describe("Director and RealServer on their own", () => {
                         { port: computedPort, realServers: [] },
                     ],
                 }),
-        ).toThrow("Director edge2: virtualServices[1] needs a name when its protocol, port or fwmark is computed");
+        ).toThrow("Director edge2: virtualServices[1] needs a name when its protocol, family, port or fwmark is computed");
         expect(() => new LvsCluster("lvs2", { ...tutorialSpec(), privateKey: "K", virtualServices: [{ port: computedPort }] })).toThrow(
-            "LvsCluster lvs2: virtualServices[0] needs a name when its protocol, port or fwmark is computed",
+            "LvsCluster lvs2: virtualServices[0] needs a name when its protocol, family, port or fwmark is computed",
         );
         // Named, or with the cluster's default port 80, they need nothing more.
         await tutorialCluster("lvs3", (args) => (args.virtualServices = [{ name: "web", port: computedPort }, {}]));

@@ -11,6 +11,14 @@ import { expect } from "vitest";
 import { CI_LAB_ENV, lab, onVm } from "./lab";
 
 export const VIP = "192.168.145.100";
+/** The lab stacks' IPv6 VIP (their ipv6 services'; the lab's namespace is fd00:145::1 on that network). */
+export const VIP6 = "fd00:145::100";
+
+/** An HTTP GET over IPv6 of `http://[VIP6]:port/`, bounded: prints the body (the address in brackets, not a curl glob). */
+export function curl6(port = 80): string {
+    return `curl -g -s --max-time 5 'http://[${VIP6}]:${port}/'`;
+}
+
 /** The lab's second client: an address of its namespace on the VIP network (lab/topology.sh). */
 export const SECOND_CLIENT = "192.168.145.13";
 
@@ -54,6 +62,9 @@ export const FINGERPRINT = [
     "echo '# addresses and routes'",
     "ip -4 -o address show | awk '{ print $2, $4 }' | sort",
     "ip -4 route show | sort",
+    // IPv6: the global addresses and the routes but the link-local ones, which come and go with a link's state.
+    "ip -6 -o address show scope global | awk '{ print $2, $4 }' | sort",
+    "ip -6 route show | grep -v '^fe80::' | sort || true",
     // A few processes for all of it, builtins where they do: each process start costs tens of milliseconds in
     // an emulated VM, and the suites take this fingerprint about forty times.
     "echo '# files'",
@@ -75,7 +86,7 @@ export const FINGERPRINT = [
     "    local v",
     '    if { read -r v < "/proc/sys/${1//.//}"; } 2>/dev/null; then echo "$1 $v"; else echo "$1 absent"; fi',
     "}",
-    "for k in net.ipv4.ip_forward net.ipv4.vs.expire_nodest_conn net.ipv4.vs.conn_reuse_mode net.ipv4.vs.expire_quiescent_template; do",
+    "for k in net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv4.vs.expire_nodest_conn net.ipv4.vs.conn_reuse_mode net.ipv4.vs.expire_quiescent_template; do",
     "    setting $k",
     "done",
     "for dev in all default eth1 eth2 tunl0; do for s in arp_ignore arp_announce rp_filter; do setting net.ipv4.conf.$dev.$s; done; done",

@@ -21,6 +21,7 @@ describe("parseClusterConfig", () => {
             virtualServices: [
                 {
                     protocol: "tcp",
+                    family: "ipv4",
                     port: 80,
                     scheduler: "rr",
                     flags: [],

@@ -79,6 +79,12 @@ describe("lvs:containers", () => {
             "lvs:ssh: not used with lvs:containers (Docker reaches the containers): remove it",
         ],
         [
+            "an IPv6 service",
+            (c) => (c.virtualService!.family = "ipv6"),
+            "lvs:virtualService.family: containers take IPv4 services only (the cluster's Docker networks are IPv4): use ipv4, " +
+                "or run the cluster on hosts",
+        ],
+        [
             "a director interface",
             (c) => (c.director.vipInterface = "eth1"),
             "lvs:director.vipInterface: not used with lvs:containers (Docker gives the container its interfaces): remove it",

@@ -58,9 +58,10 @@ describe("one model", () => {
         expect(realServers.map(({ port, weight }) => ({ port, weight }))).toEqual(byName.map(({ port, weight }) => ({ port, weight })));
     });
 
-    it("gives each default once: TCP port 80, round robin, no flags, VS/NAT onto httpd's port 80, weight 1", () => {
+    it("gives each default once: TCP over IPv4 on port 80, round robin, no flags, VS/NAT onto httpd's port 80, weight 1", () => {
         expect(fromCode({})).toEqual({
             protocol: "tcp",
+            family: "ipv4",
             port: 80,
             scheduler: "rr",
             flags: [],

@@ -17,6 +17,7 @@ describe("lvs:virtualServices", () => {
         expect(spec.virtualServices).toEqual([
             {
                 protocol: "tcp",
+                family: "ipv4",
                 port: 80,
                 scheduler: "wrr",
                 flags: [],
@@ -28,6 +29,7 @@ describe("lvs:virtualServices", () => {
             },
             {
                 protocol: "udp",
+                family: "ipv4",
                 port: 53,
                 scheduler: "rr",
                 flags: [],
@@ -39,6 +41,7 @@ describe("lvs:virtualServices", () => {
             },
             {
                 protocol: "tcp",
+                family: "ipv4",
                 fwmark: 1,
                 ports: [8080, 8081],
                 scheduler: "rr",
@@ -51,6 +54,7 @@ describe("lvs:virtualServices", () => {
             },
             {
                 protocol: "tcp",
+                family: "ipv4",
                 port: 81,
                 scheduler: "rr",
                 flags: [],
@@ -63,6 +67,7 @@ describe("lvs:virtualServices", () => {
             },
             {
                 protocol: "tcp",
+                family: "ipv4",
                 port: 82,
                 scheduler: "sh",
                 flags: [],

@@ -21,9 +21,22 @@ import { VirtualServiceState } from "../../../resources/virtualService/state";
 import { SshTransport } from "../../../provider/host";
 import { SshPool } from "../../../pluginKit/ssh";
 import { SCHEDULER_FLAGS, SCHEDULERS } from "../../../src/ipvs/model";
-import { curl, expectOneServer, fromNamespace, log, noOpUp, SECOND_CLIENT, tally, upStack, VIP } from "../../support/e2e";
+import {
+    curl,
+    curl6,
+    expectOneServer,
+    fromNamespace,
+    log,
+    noOpUp,
+    previewSteps,
+    SECOND_CLIENT,
+    tally,
+    upStack,
+    VIP,
+    VIP6,
+} from "../../support/e2e";
 import { CI_LAB_ENV, onVm } from "../../support/lab";
-import { expectAsFound, LabContext, startWithHttpdOnBoth } from "./context";
+import { expectAsFound, LabContext, npmRunStatus, startWithHttpdOnBoth } from "./context";
 
 const REAL_SERVERS = ["rs1", "rs2"] as const;
 
@@ -222,6 +235,44 @@ export function forwardingSuite(context: LabContext): void {
                 names.slice(1).forEach((n, i) => expect(n, `query ${i + 2}`).not.toBe(names[i]));
             });
 
+            it("an IPv6 service on the same port, by VS/NAT: requests over IPv6 alternate between rs1 and rs2, answered through the director", () => {
+                // The director forwards IPv6 only (its IPv4 services pass it by); the real servers' IPv6 route is its dip6.
+                expect(onVm("director", "sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding").trim().split("\n")).toEqual([
+                    "0",
+                    "1",
+                ]);
+                expect(onVm("director", "ip -6 -o address show scope global | awk '{ print $2, $4 }'").trim().split("\n").sort()).toEqual([
+                    "eth1 fd00:145::100/64",
+                    "eth2 fd00:2::1/64",
+                ]);
+                for (const rs of REAL_SERVERS) {
+                    expect(onVm(rs, "ip -6 route show default").trim()).toMatch(/^default via fd00:2::1 dev eth1\b/);
+                    expect(onVm(rs, "ip -4 route show default").trim()).toBe("default via 192.168.2.254 dev eth1");
+                }
+                const names = servers(fromNamespace(curl6(), 8));
+                expect(tally(names)).toEqual({ rs1: 4, rs2: 4 });
+                names.slice(1).forEach((n, i) => expect(n, `request ${i + 2}`).not.toBe(names[i]));
+                // As ipvsadm itself prints it: the addresses in brackets, masqueraded, each real server having had connections.
+                const listing = onVm("director", `ipvsadm -Ln -t [${VIP6}]:80`);
+                expect(listing).toMatch(/TCP {2}\[fd00:145::100\]:80 rr/);
+                for (const address of ["fd00:2::100", "fd00:2::101"])
+                    expect(listing).toMatch(new RegExp(`-> \\[${address}\\]:80\\s+Masq\\s+1\\s+\\d+\\s+[1-9]`));
+            });
+
+            it("IPv6 drift, the service deleted by hand and a real server's address removed, shows in a preview and up repairs it", async () => {
+                onVm("director", `ipvsadm -D -t [${VIP6}]:80`);
+                onVm("rs2", "ip -6 address del fd00:2::101/64 dev eth1");
+                const steps = await previewSteps(stack);
+                expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual(["update lvs-director-tcp6-80", "update lvs-rs2-addresses"]);
+                // (The kernel may take rs2's IPv6 default route with the address: then the diff names it too.)
+                expect(Object.keys(steps[1]!.diff)).toContain('addresses["fd00:2::101/64"]');
+                await upStack(stack);
+                expect(tally(servers(fromNamespace(curl6(), 4)))).toEqual({ rs1: 2, rs2: 2 });
+                // npm run status reads the IPv6 service back as the stack has it (and the scheduler test's last up
+                // shows nothing left to change).
+                expect(npmRunStatus(context, "ci-dr")).toContain(`service tcp [${VIP6}]:80 rr: matches the stack`);
+            });
+
             it("a firewall-mark service balances two ports together: one round robin across 8080 and 8081", () => {
                 const answered = fromNamespace(`curl -s --max-time 5 http://${VIP}:$((8080 + i % 2))/`, 8);
                 expect(answered.map((a) => a.split(" ")[1])).toEqual(["8081", "8080", "8081", "8080", "8081", "8080", "8081", "8080"]);
@@ -358,6 +409,21 @@ export function forwardingSuite(context: LabContext): void {
                 expect((await serviceStats(`-t ${VIP}:80`, 20)).outPkts).toBe(0);
             });
 
+            it("an IPv6 service by VS/DR beside it: the IPv6 VIP on each real server's lo, requests alternate, replies pass the director by", async () => {
+                for (const rs of REAL_SERVERS) {
+                    expect(onVm(rs, "ip -6 -o address show dev lo scope global | awk '{ print $4 }'").trim()).toBe(`${VIP6}/128`);
+                    expect(onVm(rs, "ip -6 route show default").trim()).toMatch(/^default via fd00:2::254 dev eth1\b/);
+                }
+                // Direct routing needs no IPv6 forwarding on the director.
+                expect(onVm("director", "sysctl -n net.ipv6.conf.all.forwarding").trim()).toBe("0");
+                const names = servers(fromNamespace(curl6(), 8));
+                expect(tally(names)).toEqual({ rs1: 4, rs2: 4 });
+                names.slice(1).forEach((n, i) => expect(n, `request ${i + 2}`).not.toBe(names[i]));
+                expect(onVm("director", `ipvsadm -Ln -t [${VIP6}]:80`)).toMatch(/-> \[fd00:2::100\]:80\s+Route\s+1/);
+                // IPVS sees no packet of a reply: they went through the lab's router.
+                expect((await serviceStats(`-t [${VIP6}]:80`, 8)).outPkts).toBe(0);
+            });
+
             it("the user's step ran on each real server through the command plugin: its file is served through the VIP", async () => {
                 const state = await stack.exportStack();
                 const commands = state.deployment.resources.filter((r: { type: string }) => r.type === "command:remote:Command");
@@ -367,7 +433,7 @@ export function forwardingSuite(context: LabContext): void {
                 answers.slice(1).forEach((a, i) => expect(a, `request ${i + 2}`).not.toBe(answers[i]));
             });
 
-            it("pulumi destroy leaves every host as found: no tunnel device, ipip unloaded, every setting back", async () => {
+            it("pulumi destroy leaves every host as found: no tunnel device, ipip unloaded, no IPv6 VIP, every setting back", async () => {
                 await destroyLeavesHostsAsFound(stack);
                 for (const rs of REAL_SERVERS) expect(onVm(rs, "ip -o link show | awk '{ print $2 }'")).not.toContain("tunl0");
             });
