@@ -10,7 +10,7 @@ import { CheckedConnection, connectionSchemaFor } from "./connection";
 import { EngineLog } from "../pluginKit/engineLog";
 import { detailedDiff, DiffKind } from "../pluginKit/diff";
 import { Fact, FactContext, Props } from "./fact";
-import { Transport } from "./host";
+import { runScript, Transport } from "./host";
 import { Callback, errorWithState, reply, serviceError, toStruct } from "../pluginKit/grpcReplies";
 import { Call, nameOf, PluginService, typeOf, withoutInternal } from "../pluginKit/pluginService";
 import { containsUnknown, reveal, secret } from "../pluginKit/rpcValues";
@@ -18,6 +18,7 @@ import { HOST_KEY_PROPERTY, recordedKey, withRecordedKey } from "./hostKeyRecord
 import { ReadBatcher } from "./readBatch";
 import { forgottenHosts, forgottenRefusal, forgottenWarning } from "./forgotten";
 import type { ReachabilityProbe } from "./reachability";
+import { claimOf, claiming, otherStackClaim, READ_CLAIMS_SCRIPT, sharedHostProblem } from "./stackClaims";
 import { timed } from "./timings";
 
 /** The provider's version, reported to the engine. */
@@ -41,6 +42,8 @@ const KINDS: Record<DiffKind, [number, number]> = {
 export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
     private readonly reads = new ReadBatcher();
+    /** Each host's answer to whether another stack manages it (by the label that names the host), once per run. */
+    private readonly claimsRead = new Map<string, Promise<string | undefined>>();
     /** Hosts `lvs:forget` lists (forgotten.ts): never contacted. */
     private forgotten: ReadonlySet<string> = new Set();
 
@@ -78,14 +81,17 @@ export class LvsProviderServer extends PluginService {
      * `recorded`: the host key the state holds (hostKeyRecord.ts). `batchReads`: the scripts only read (a Read
      * call), so they may share a session with the host's other reads.
      */
-    private context(fact: Fact, urn: string, props: Props, recorded: unknown, batchReads = false): RunContext {
+    private context(fact: Fact, urn: string, props: Props, recorded: unknown, use: "read" | "apply" | "delete"): RunContext {
         const desired = this.desired(props);
         const given = reveal(props.connection);
         const { connection, fromState } = withRecordedKey(given, recorded);
         const raw = this.transportFor(connection, fact.hostName(desired), { hostKeyFromState: fromState });
         let transport = raw;
         // One batch per way of reaching a host (a digest: the connection holds secrets).
-        if (batchReads) transport = this.reads.through(transport, createHash("sha256").update(JSON.stringify(connection)).digest("hex"));
+        if (use === "read")
+            transport = this.reads.through(transport, createHash("sha256").update(JSON.stringify(connection)).digest("hex"));
+        // A change of a host claims it for the stack (stackClaims.ts); its undo takes the claim away.
+        else transport = claiming(transport, claimOf(urn), use);
         return {
             transport: timed(transport, urn),
             status: (message) => this.log(urn, message),
@@ -175,8 +181,13 @@ export class LvsProviderServer extends PluginService {
                 const parsed = fact.schema.safeParse(plain);
                 if (parsed.success) {
                     inputs = withSecrets({ ...(parsed.data as Props), ...fact.derive?.(parsed.data), connection }, fact.secretPaths);
-                    if (checkedConnection && failures.length === 0)
-                        await this.warnIfUnreachable(urn, fact.hostName(parsed.data as Props), checkedConnection);
+                    if (checkedConnection && failures.length === 0) {
+                        const hostName = fact.hostName(parsed.data as Props);
+                        const reachable = await this.warnIfUnreachable(urn, hostName, checkedConnection);
+                        const problem = reachable ? await this.anotherStacksHost(urn, fact, inputs) : undefined;
+                        // (Named on hostName: the engine prints the named property's value, and the connection's holds the key.)
+                        if (problem) fail("hostName", problem);
+                    }
                 } else issues("", parsed.error);
             }
             resp.setInputs(toStruct(inputs));
@@ -189,12 +200,13 @@ export class LvsProviderServer extends PluginService {
      * A warning, once per host and run, when nothing answers at its SSH port (or its proxy's): a preview
      * contacts no host for the resources it would create.
      */
-    private async warnIfUnreachable(urn: string, hostName: string, connection: CheckedConnection): Promise<void> {
-        if (!this.reachability || "docker" in connection || this.forgotten.has(hostName)) return;
+    private async warnIfUnreachable(urn: string, hostName: string, connection: CheckedConnection): Promise<boolean> {
+        if (!this.reachability || "docker" in connection || this.forgotten.has(hostName)) return false;
         const hop = connection.proxy ?? connection;
         const problem = await this.reachability.problem(hop.host, hop.port);
         const where = `${connection.user}@${connection.host}:${connection.port}`;
-        if (problem === undefined || !this.reachability.firstTimeFor(`${hostName} ${where}`)) return;
+        if (problem === undefined) return true;
+        if (!this.reachability.firstTimeFor(`${hostName} ${where}`)) return false;
         const via = connection.proxy ? ` through its proxy ${hop.user}@${hop.host}:${hop.port}` : "";
         this.log(
             urn,
@@ -202,6 +214,29 @@ export class LvsProviderServer extends PluginService {
                 "does; check the host's address and SSH port in the stack's settings, and that the host runs sshd",
             "warning",
         );
+        return false;
+    }
+
+    /**
+     * Whether another stack manages the host of a resource being checked (its claims, stackClaims.ts), asked once
+     * per host and run over the host's shared read session: the problem to report, or nothing. A host that cannot
+     * be read now is left to the steps that need it, which say why.
+     */
+    private anotherStacksHost(urn: string, fact: Fact, inputs: Props): Promise<string | undefined> {
+        // (A check has the inputs, not the state's recorded host key: a host not pinned is read as it presents
+        // itself, for a listing of file names; every step that changes it checks the key.)
+        const ctx = this.context(fact, urn, inputs, undefined, "read");
+        const known = this.claimsRead.get(ctx.transport.label);
+        if (known) return known;
+        const answer = runScript(ctx.transport, "read of the stacks' claims", READ_CLAIMS_SCRIPT, ctx.warn).then(
+            (stdout) => {
+                const other = otherStackClaim(stdout, claimOf(urn));
+                return other ? sharedHostProblem(ctx.transport.label, other) : undefined;
+            },
+            () => undefined,
+        );
+        this.claimsRead.set(ctx.transport.label, answer);
+        return answer;
     }
 
     diff(call: Call<provproto.DiffRequest>, callback: Callback<provproto.DiffResponse>): Promise<void> {
@@ -240,7 +275,7 @@ export class LvsProviderServer extends PluginService {
             this.refuseForgotten(urn, fact.hostName(desired));
             const id = `${nameOf(urn)}-${randomBytes(4).toString("hex")}`;
             let extra: Props;
-            const ctx = this.context(fact, urn, props, undefined);
+            const ctx = this.context(fact, urn, props, undefined, "apply");
             try {
                 extra = await fact.create(ctx, desired);
             } catch (err) {
@@ -268,7 +303,7 @@ export class LvsProviderServer extends PluginService {
             // No ID: the resource is gone, and the engine drops it from the state.
             if (this.skipsForgotten(urn, fact.hostName(desired), "read")) return resp;
             resp.setId(call.request.getId());
-            const ctx = this.context(fact, urn, { ...wanted, connection: state.connection }, state[HOST_KEY_PROPERTY], true);
+            const ctx = this.context(fact, urn, { ...wanted, connection: state.connection }, state[HOST_KEY_PROPERTY], "read");
             const live = await fact.read(ctx, desired);
             resp.setProperties(toStruct({ ...state, ...live, ...ctx.recordedKey() }));
             if (inputs) resp.setInputs(inputs);
@@ -284,7 +319,7 @@ export class LvsProviderServer extends PluginService {
             const news = withoutInternal(call.request.getNews()!.toJavaScript() as Props);
             const desired = this.desired(news);
             this.refuseForgotten(urn, fact.hostName(desired));
-            const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY]);
+            const ctx = this.context(fact, urn, news, olds[HOST_KEY_PROPERTY], "apply");
             const oldInputs = call.request.getOldInputs()?.toJavaScript() as Props | undefined;
             const declaredBefore = oldInputs ? this.desired(withoutInternal(oldInputs)) : undefined;
             const extra = await fact.update(ctx, this.desired(olds), desired, declaredBefore);
@@ -301,7 +336,7 @@ export class LvsProviderServer extends PluginService {
             const props = withoutInternal(call.request.getProperties()!.toJavaScript() as Props);
             const desired = this.desired(props);
             if (!this.skipsForgotten(urn, fact.hostName(desired), "delete"))
-                await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY]), desired);
+                await fact.delete(this.context(fact, urn, props, props[HOST_KEY_PROPERTY], "delete"), desired);
             return new emptyproto.Empty();
         });
     }

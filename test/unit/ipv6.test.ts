@@ -18,7 +18,7 @@ type Config = ReturnType<typeof tutorialConfig>;
 /** The tutorial's cluster with an IPv6 service beside its IPv4 one (as stacks/Pulumi.ci-dr.yaml has it). */
 function dualStackConfig(): Config {
     const c = tutorialConfig();
-    delete (c as Record<string, unknown>).virtualService;
+    delete (c as unknown as Record<string, unknown>).virtualService;
     Object.assign(c.director, { vip6: "fd00:145:0::0100/64", dip6: "fd00:2::1/64" });
     c.virtualServices = [{ port: 80 }, { port: 80, family: "ipv6" }];
     const rs = c.realServers as Record<string, unknown>[];

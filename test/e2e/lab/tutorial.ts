@@ -150,6 +150,21 @@ export function tutorialSuite(context: LabContext): void {
             expect(lingeringPluginProcesses(stack.workspace.workDir)).toEqual([]);
         });
 
+        it("a second stack on the same hosts is refused at its preview, naming this one, and this one's preview stays clean", async () => {
+            // Every resource that changed a host claimed it for stack ci (provider/stackClaims.ts).
+            expect(onVm("rs1", "ls /var/lib/pulumi-lvs/.claims").trim().split("\n")).toEqual(
+                expect.arrayContaining(["lvs~ci~lvs-rs1-addresses", "lvs~ci~lvs-rs1-test-page"]),
+            );
+            const second = await context.project.stack("ci-second");
+            const failure = await failureOf(second.preview({ onOutput: log }));
+            expect(failure).toMatch(
+                /(director|rs1|rs2) \((root|deploy)@127\.0\.0\.1:232[123]\): this host is managed by another stack, lvs\/ci \(its resource lvs-/,
+            );
+            // The failure names the host by its name, never with its connection (which holds the private key).
+            expect(failure).not.toContain("PRIVATE KEY");
+            expect(Object.keys((await stack.preview()).changeSummary)).toEqual(["same"]);
+        });
+
         it("a director whose SSH host key changed is refused before anything runs there, in one line with both fingerprints", async () => {
             // Another machine answering on the director's address, as far as SSH can tell: new host keys.
             // (One new ed25519 key: sshd offers what it has; RSA keys take long to make under emulation.)
