@@ -35,6 +35,11 @@ export interface Fact<D extends Props = Props> {
      * its path (`["vrrp", "password"]`), as the connection does.
      */
     secretPaths?: readonly (readonly string[])[];
+    /**
+     * False when the resource's changes do not claim the host for its stack (stackClaims.ts): a package, which
+     * any stack on the host may need and none removes while it is in use. Default: true.
+     */
+    claimsHost?: false;
     /** Top-level properties whose change replaces the resource (a different thing on the host). */
     replaceOn: readonly string[];
     /** Names the host in messages and scripts: the desired state's `name`. */

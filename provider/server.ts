@@ -91,7 +91,7 @@ export class LvsProviderServer extends PluginService {
         if (use === "read")
             transport = this.reads.through(transport, createHash("sha256").update(JSON.stringify(connection)).digest("hex"));
         // A change of a host claims it for the stack (stackClaims.ts); its undo takes the claim away.
-        else transport = claiming(transport, claimOf(urn), use);
+        else if (fact.claimsHost !== false) transport = claiming(transport, claimOf(urn), use);
         return {
             transport: timed(transport, urn),
             status: (message) => this.log(urn, message),

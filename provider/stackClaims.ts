@@ -1,4 +1,5 @@
-// Which stack manages a host. Each resource that changes a host leaves a claim
+// Which stack manages a host. Each resource that changes a host (its packages
+// aside: a package is the host's, fact.ts's claimsHost) leaves a claim
 // there, an empty file named after its project, stack and resource under
 // /var/lib/pulumi-lvs/.claims, and takes it away when it is deleted. When a
 // stack first checks a resource of a host, it reads the claims: another

@@ -8,6 +8,8 @@ export const packageFact = scripted<PackageState>({
     type: "lvs:host:Package",
     schema: packageSchema,
     replaceOn: ["hostName", "package"],
+    // A package is the host's, not a stack's: packages come first, and a run stopped by apt leaves no claim.
+    claimsHost: false,
     hostName: (d) => d.hostName,
     scripts: (d) => packageScripts(d),
     live: (stdout) => ({ ...parsePackageRead(stdout) }),
