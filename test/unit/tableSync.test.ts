@@ -136,10 +136,13 @@ describe("the virtual service's table sync, against a fake IPVS", () => {
         const ctx = factContext(h);
         await virtualServiceFact.update(ctx, tutorialService(), desired);
         // The fake ends one connection of a quiesced server per listing (the change's own listing is the first):
-        // two polls that find some left, a third that finds none, then the delete.
+        // two polls that find some left, a third that finds none, then the delete. The second poll comes about a
+        // second later, more on a loaded machine (a fresh CI run found 3 s left): less than the first, before the deadline.
         expect(ctx.statuses.filter((s) => s.includes("draining"))).toEqual([
             "service tcp 192.168.145.100:80: draining 192.168.2.101:80: 2 active connections (5 s left)",
-            expect.stringMatching(/^service tcp 192\.168\.145\.100:80: draining 192\.168\.2\.101:80: 1 active connection \([45] s left\)$/),
+            expect.stringMatching(
+                /^service tcp 192\.168\.145\.100:80: draining 192\.168\.2\.101:80: 1 active connection \([1-4] s left\)$/,
+            ),
         ]);
         expect(changes(h).slice(-1)).toEqual(["ipvsadm -d -t 192.168.145.100:80 -r 192.168.2.101:80"]);
         expect(table(h)).toEqual(TUTORIAL_TABLE.slice(0, 2));
