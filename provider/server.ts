@@ -7,6 +7,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { z } from "zod";
 import { CheckedConnection, connectionSchemaFor } from "./connection";
+import type { Connection } from "../pluginKit/ssh";
 import { EngineLog } from "../pluginKit/engineLog";
 import { detailedDiff, DiffKind } from "../pluginKit/diff";
 import { Fact, FactContext, Props } from "./fact";
@@ -42,7 +43,7 @@ const KINDS: Record<DiffKind, [number, number]> = {
 export class LvsProviderServer extends PluginService {
     private readonly facts: Map<string, Fact>;
     private readonly reads = new ReadBatcher();
-    /** Each host's answer to whether another stack manages it (by the label that names the host), once per run. */
+    /** Each host's answer to whether another stack manages it (by its name and SSH endpoint), once per run. */
     private readonly claimsRead = new Map<string, Promise<string | undefined>>();
     /** Hosts `lvs:forget` lists (forgotten.ts): never contacted. */
     private forgotten: ReadonlySet<string> = new Set();
@@ -184,7 +185,11 @@ export class LvsProviderServer extends PluginService {
                     if (checkedConnection && failures.length === 0) {
                         const hostName = fact.hostName(parsed.data as Props);
                         const reachable = await this.warnIfUnreachable(urn, hostName, checkedConnection);
-                        const problem = reachable ? await this.anotherStacksHost(urn, fact, inputs) : undefined;
+                        // (A reachable host is an SSH one: docker's are not probed.)
+                        const problem =
+                            reachable && !("docker" in checkedConnection)
+                                ? await this.anotherStacksHost(urn, fact, inputs, hostName, checkedConnection)
+                                : undefined;
                         // (Named on hostName: the engine prints the named property's value, and the connection's holds the key.)
                         if (problem) fail("hostName", problem);
                     }
@@ -222,12 +227,20 @@ export class LvsProviderServer extends PluginService {
      * per host and run over the host's shared read session: the problem to report, or nothing. A host that cannot
      * be read now is left to the steps that need it, which say why.
      */
-    private anotherStacksHost(urn: string, fact: Fact, inputs: Props): Promise<string | undefined> {
+    private anotherStacksHost(
+        urn: string,
+        fact: Fact,
+        inputs: Props,
+        hostName: string,
+        connection: Connection,
+    ): Promise<string | undefined> {
+        // Every resource of a host is checked: the host is asked once, its transport made only then.
+        const key = `${hostName} ${connection.user}@${connection.host}:${connection.port}`;
+        const known = this.claimsRead.get(key);
+        if (known) return known;
         // (A check has the inputs, not the state's recorded host key: a host not pinned is read as it presents
         // itself, for a listing of file names; every step that changes it checks the key.)
         const ctx = this.context(fact, urn, inputs, undefined, "read");
-        const known = this.claimsRead.get(ctx.transport.label);
-        if (known) return known;
         const answer = runScript(ctx.transport, "read of the stacks' claims", READ_CLAIMS_SCRIPT, ctx.warn).then(
             (stdout) => {
                 const other = otherStackClaim(stdout, claimOf(urn));
@@ -235,7 +248,7 @@ export class LvsProviderServer extends PluginService {
             },
             () => undefined,
         );
-        this.claimsRead.set(ctx.transport.label, answer);
+        this.claimsRead.set(key, answer);
         return answer;
     }
 

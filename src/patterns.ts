@@ -26,8 +26,11 @@ export function isIP(text: string): boolean {
     return isIPv4(text) || isCanonicalIPv6(text);
 }
 
+/** An address family: ipvsadm's and ip's `-4` and `-6`. */
+export type AddressFamily = "ipv4" | "ipv6";
+
 /** The address family of an address that `isIP` accepts. */
-export function familyOf(address: string): "ipv4" | "ipv6" {
+export function familyOf(address: string): AddressFamily {
     return address.includes(":") ? "ipv6" : "ipv4";
 }
 

@@ -22,7 +22,7 @@ import {
     ipv6Schema,
     portSchema,
 } from "./ipvs/serviceSchema";
-import { canonicalIPv6, HOSTNAME, INTERFACE, ipv6AddressProblem, isIPv4, NAME, USER } from "./patterns";
+import { AddressFamily, canonicalIPv6, HOSTNAME, INTERFACE, ipv6AddressProblem, isIPv4, NAME, USER } from "./patterns";
 
 /** Default drain deadline, in seconds: long enough for keep-alive clients to finish a few requests. */
 export const DEFAULT_DRAIN_TIMEOUT = 30;
@@ -73,9 +73,6 @@ export const userSchema = z
 
 const CIDR_EXAMPLE = "like 192.168.2.100/24";
 const CIDR6_EXAMPLE = "like fd00:2::100/64";
-
-/** An address family: ipvsadm's and ip's `-4` and `-6`. */
-export type AddressFamily = "ipv4" | "ipv6";
 
 /** Problems of an address with its prefix, phrased on its `a.b.c.d/len` (or `x:y::z/len`) text. */
 export function cidrProblem(address: unknown, prefixLength: unknown, family: AddressFamily = "ipv4"): string | undefined {
@@ -227,6 +224,8 @@ export const backupFields = {
     insideAddress: interfaceAddressSchema.optional(),
 };
 export const backupSchema: z.ZodObject<typeof backupFields> = z.object(backupFields);
+
+export type { AddressFamily };
 
 /** A whole number from `min` to `max` (of `unit`), each wrong value told the range. */
 export function wholeNumber(min: number, max: number, unit?: string): z.ZodNumber {

@@ -86,8 +86,8 @@ export function validateCluster(input: unknown, name: PathNamer = codePath): str
 
 /** One address family's side of a cluster: the director's VIP and DIP, and the real servers' fields, by name. */
 const FAMILY_FIELDS = {
-    ipv4: { vip: "vip", dip: "dip", address: "address", gateway: "gateway", word: "", example: "192.168.2.1/24" },
-    ipv6: { vip: "vip6", dip: "dip6", address: "address6", gateway: "gateway6", word: "IPv6 ", example: "fd00:2::1/64" },
+    ipv4: { vip: "vip", dip: "dip", address: "address", gateway: "gateway", name: "IPv4", word: "", example: "192.168.2.1/24" },
+    ipv6: { vip: "vip6", dip: "dip6", address: "address6", gateway: "gateway6", name: "IPv6", word: "IPv6 ", example: "fd00:2::1/64" },
 } as const;
 
 /** The rules between the fields of a parsed cluster. */
@@ -144,15 +144,14 @@ function familyProblems(cluster: ClusterSpec, family: "ipv4" | "ipv6", name: Pat
     const vip = director[fields.vip];
     const dip = director[fields.dip];
     if (family === "ipv6" && services.length > 0) {
+        const firstFamily = name(["virtualServices", virtualServices.indexOf(services[0]!), "family"]);
         if (!vip)
             problems.push(
-                `${name(["director", "vip6"])}: missing: ${name(["virtualServices", virtualServices.indexOf(services[0]!), "family"])} ` +
-                    "is ipv6: give the director an IPv6 VIP, like fd00:145::100/64",
+                `${name(["director", "vip6"])}: missing: ${firstFamily} is ipv6: give the director an IPv6 VIP, like fd00:145::100/64`,
             );
         if (cluster.backup)
             problems.push(
-                `${name(["virtualServices", virtualServices.indexOf(services[0]!), "family"])}: a director pair moves IPv4 ` +
-                    "addresses only (one VRRP instance): ipv6 services need a single director",
+                `${firstFamily}: a director pair moves IPv4 addresses only (one VRRP instance): ipv6 services need a single director`,
             );
     }
     if (!dip && (methods.has("nat") || methods.has("dr"))) {
@@ -491,7 +490,9 @@ function directorProblems({ vip, dip, vip6, dip6, virtualServices }: DirectorArg
             if (mapping) problems.push(mapping);
             const where = name(at("realServers", e, "address"));
             if (familyOf(entry.address) !== vs.family) {
-                problems.push(`${where}: ${entry.address} is not an ${FAMILY_WORD[vs.family]} address, and the service is ${vs.family}`);
+                problems.push(
+                    `${where}: ${entry.address} is not an ${FAMILY_FIELDS[vs.family].name} address, and the service is ${vs.family}`,
+                );
                 return;
             }
             if (!side.dip || natOnVipNetwork[vs.family] || vs.forwarding === "tun") return;
@@ -507,8 +508,6 @@ function directorProblems({ vip, dip, vip6, dip6, virtualServices }: DirectorArg
     });
     return problems;
 }
-
-const FAMILY_WORD = { ipv4: "IPv4", ipv6: "IPv6" } as const;
 
 /** What an ipv6 service cannot have here: a firewall mark, VS/TUN, a persistence netmask. */
 function ipv6ServiceProblems(

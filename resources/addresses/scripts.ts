@@ -33,14 +33,30 @@ export interface AddressesLive {
     persisted: boolean;
 }
 
+/**
+ * The default routes a fact may own, one per family: how `ip` is told the family (a change needs `-6` only; a
+ * show needs `-4` too, as it would list both), where the route found before is kept, and how a warning names it.
+ */
+const DEFAULT_ROUTES = [
+    { field: "defaultRoute", family: "", show: "-4", orig: "default-route.orig", what: "default route" },
+    { field: "defaultRoute6", family: "-6 ", show: "-6", orig: "default-route6.orig", what: "IPv6 default route" },
+] as const;
+
+/** The default routes the fact owns, each with how its family is handled. */
+function ownedRoutes(fact: AddressesFact): ((typeof DEFAULT_ROUTES)[number] & { route: { via: string; interface: string } })[] {
+    return DEFAULT_ROUTES.flatMap((r) => {
+        const route = fact[r.field];
+        return route ? [{ ...r, route }] : [];
+    });
+}
+
 export function unitName(name: string): string {
     return `pulumi-lvs-${name}-addresses.service`;
 }
 
 function interfacesOf(fact: AddressesFact): string[] {
     const all = Object.values(fact.addresses).map((a) => a.interface);
-    if (fact.defaultRoute) all.push(fact.defaultRoute.interface);
-    if (fact.defaultRoute6) all.push(fact.defaultRoute6.interface);
+    for (const { route } of ownedRoutes(fact)) all.push(route.interface);
     return [...new Set(all)];
 }
 
@@ -58,15 +74,14 @@ function startCommands(fact: AddressesFact): string[] {
     for (const dev of interfacesOf(fact)) commands.push(`link set dev ${dev} up`);
     for (const [address, { interface: dev }] of Object.entries(fact.addresses))
         commands.push(`address replace ${address} dev ${dev}${address.includes(":") ? " nodad" : ""}`);
-    if (fact.defaultRoute) commands.push(`route replace default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
-    if (fact.defaultRoute6) commands.push(`-6 route replace default via ${fact.defaultRoute6.via} dev ${fact.defaultRoute6.interface}`);
+    for (const { family, route } of ownedRoutes(fact))
+        commands.push(`${family}route replace default via ${route.via} dev ${route.interface}`);
     return commands;
 }
 
 function stopCommands(fact: AddressesFact): string[] {
     const commands: string[] = [];
-    if (fact.defaultRoute) commands.push(`route del default via ${fact.defaultRoute.via} dev ${fact.defaultRoute.interface}`);
-    if (fact.defaultRoute6) commands.push(`-6 route del default via ${fact.defaultRoute6.via} dev ${fact.defaultRoute6.interface}`);
+    for (const { family, route } of ownedRoutes(fact)) commands.push(`${family}route del default via ${route.via} dev ${route.interface}`);
     for (const [address, { interface: dev }] of Object.entries(fact.addresses)) commands.push(`address del ${address} dev ${dev}`);
     return commands;
 }
@@ -75,7 +90,7 @@ function stopCommands(fact: AddressesFact): string[] {
 export function addressesUnit(fact: AddressesFact): string {
     for (const value of [fact.description, ...Object.keys(fact.addresses), ...Object.values(fact.addresses).map((a) => a.interface)])
         unitSafe(value);
-    for (const route of [fact.defaultRoute, fact.defaultRoute6]) if (route) [route.via, route.interface].forEach(unitSafe);
+    for (const { route } of ownedRoutes(fact)) [route.via, route.interface].forEach(unitSafe);
     // The loopback interface is there before any unit; tunl0 appears when ipip is loaded (modules-load.d, early at boot).
     const devices = interfacesOf(fact)
         .filter((d) => d !== "lo")
@@ -110,12 +125,9 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
             REQUIRE_SYSTEMD,
             requireInterfaces(interfacesOf(fact), fact.interfaceSetting),
             'mkdir -p "$state"',
-            fact.defaultRoute
-                ? '[ -e "$state"/default-route.orig ] || ip -4 route show default | head -n 1 > "$state"/default-route.orig'
-                : "",
-            fact.defaultRoute6
-                ? '[ -e "$state"/default-route6.orig ] || ip -6 route show default | head -n 1 > "$state"/default-route6.orig'
-                : "",
+            ...ownedRoutes(fact).map(
+                ({ show, orig }) => `[ -e "$state"/${orig} ] || ip ${show} route show default | head -n 1 > "$state"/${orig}`,
+            ),
             "# Interfaces found down are put down again on delete (lo and tunl0 aside: always up, or gone with ipip).",
             '[ -e "$state"/links-down.orig ] || {',
             sh`    for dev in ${words(linksToRestore(fact))}; do`,
@@ -144,16 +156,13 @@ export function addressesScripts(fact: AddressesFact): FactScripts {
         remove: lines(
             preamble(fact.hostName),
             removeUnit(unit),
-            'if [ -s "$state"/default-route.orig ] && [ -z "$(ip -4 route show default)" ]; then',
-            '    ip route replace $(cat "$state"/default-route.orig) || warn "could not restore the default route: ' +
-                '$(cat "$state"/default-route.orig)"',
-            "fi",
-            'rm -f "$state"/default-route.orig',
-            'if [ -s "$state"/default-route6.orig ] && [ -z "$(ip -6 route show default)" ]; then',
-            '    ip -6 route replace $(cat "$state"/default-route6.orig) || warn "could not restore the IPv6 default route: ' +
-                '$(cat "$state"/default-route6.orig)"',
-            "fi",
-            'rm -f "$state"/default-route6.orig',
+            // Every family's, whatever the fact says now: a route found before is given back if none replaced it.
+            ...DEFAULT_ROUTES.flatMap(({ family, show, orig, what }) => [
+                `if [ -s "$state"/${orig} ] && [ -z "$(ip ${show} route show default)" ]; then`,
+                `    ip ${family}route replace $(cat "$state"/${orig}) || warn "could not restore the ${what}: $(cat "$state"/${orig})"`,
+                "fi",
+                `rm -f "$state"/${orig}`,
+            ]),
             'if [ -e "$state"/links-down.orig ]; then',
             '    for dev in $(cat "$state"/links-down.orig); do [ -e "/sys/class/net/$dev" ] && ip link set dev "$dev" down; done',
             '    rm -f "$state"/links-down.orig',
